@@ -9,7 +9,7 @@ import (
 
 // Registry holds every served kind, indexed by group/version/resource.
 type Registry struct {
-	byGVR  map[schema.GroupVersionResource]*Kind
+	byGVR   map[schema.GroupVersionResource]*Kind
 	ordered []*Kind
 }
 
