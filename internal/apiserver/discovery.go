@@ -247,3 +247,7 @@ func (d *discovery) serveGroupOrVersion(w http.ResponseWriter, r *http.Request, 
 	w.Header().Set("Content-Type", mediaJSON)
 	_, _ = w.Write(body)
 }
+
+// SubresourceKind is the kind a subresource's requests and responses
+// carry (empty when it is the parent's kind).
+func SubresourceKind(sub string) schema.GroupVersionKind { return subresourceKinds[sub].kind }

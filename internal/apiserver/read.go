@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"net/http"
 	"sort"
 	"strings"
@@ -16,7 +17,7 @@ import (
 )
 
 func (s *Server) decodeQuery(r *http.Request, into runtime.Object) error {
-	if err := runtime.NewParameterCodec(s.scheme).DecodeParameters(r.URL.Query(), metav1.SchemeGroupVersion, into); err != nil {
+	if err := runtime.NewParameterCodec(s.scheme).DecodeParameters(r.URL.Query(), schema.GroupVersion{Version: "v1"}, into); err != nil {
 		return errBadRequest("invalid query parameters: %v", err)
 	}
 	return nil

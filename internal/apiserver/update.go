@@ -139,7 +139,16 @@ func (s *Server) prepareUpdate(res *resource, cur runtime.Object, req updateReq,
 	if res.hasSpec && specChanged(obj, cur) {
 		metaOf(obj).SetGeneration(cm.GetGeneration() + 1)
 	}
-	if err := s.defaultAndValidate(res, obj, cur, sub); err != nil {
+	validateAgainst := cur
+	if req.internal {
+		// The server itself moved deletion metadata; metadata validation
+		// must not see that as a client changing immutable fields.
+		validateAgainst = cur.DeepCopyObject()
+		vm, om := metaOf(validateAgainst), metaOf(obj)
+		vm.SetDeletionTimestamp(om.GetDeletionTimestamp())
+		vm.SetDeletionGracePeriodSeconds(om.GetDeletionGracePeriodSeconds())
+	}
+	if err := s.defaultAndValidate(res, obj, validateAgainst, sub); err != nil {
 		return nil, err
 	}
 	if req.applied {
@@ -189,7 +198,7 @@ func (s *Server) trackUpdate(res *resource, cur, obj runtime.Object, sub, manage
 // finalizer is gone, as Kubernetes does on update.
 func (s *Server) finishIfFinalized(ctx context.Context, res *resource, obj runtime.Object) (runtime.Object, error) {
 	m := metaOf(obj)
-	if m.GetDeletionTimestamp() == nil || len(m.GetFinalizers()) > 0 {
+	if m.GetDeletionTimestamp() == nil || len(m.GetFinalizers()) > 0 || namespaceWaits(obj) {
 		return obj, nil
 	}
 	if res.kind.Resource == "pods" && !podDeletable(obj) {

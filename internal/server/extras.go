@@ -4,11 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"net/http"
 	"os"
 
-	"rudder/internal/api"
-	"rudder/internal/apiserver"
 )
 
 func etcdTLS(o Options) (*tls.Config, error) {
@@ -36,9 +33,3 @@ func etcdTLS(o Options) (*tls.Config, error) {
 	}
 	return cfg, nil
 }
-
-// admissionPlugins are the write-time plugins of this server.
-func admissionPlugins(o Options) []apiserver.Admission { return nil }
-
-// openAPIHandler serves /openapi (filled in when the generator lands).
-func openAPIHandler(reg *api.Registry) http.Handler { return nil }

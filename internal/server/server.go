@@ -23,6 +23,7 @@ import (
 	"rudder/internal/api"
 	"rudder/internal/api/all"
 	"rudder/internal/apiserver"
+	"rudder/internal/apiserver/admission/serviceip"
 	"rudder/internal/apiserver/auth"
 	"rudder/internal/pki"
 	"rudder/internal/storage"
@@ -44,6 +45,9 @@ type Server struct {
 	etcdClient      *clientv3.Client
 	closers         []func()
 	stopControllers func()
+	serviceIPs      *serviceip.Plugin
+	stopBackground  func()
+	bgCtx           context.Context
 	stopRequests    func() // ends long-running requests (watches) at Close
 	httpServer      *http.Server
 	done            chan struct{}
@@ -75,13 +79,21 @@ func (s *Server) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	admission, err := s.admissionPlugins()
+	if err != nil {
+		return err
+	}
+	openAPI, err := openAPIHandler(reg)
+	if err != nil {
+		return err
+	}
 	api, err := apiserver.New(apiserver.Config{
 		Registry:      reg,
 		Stores:        stores,
 		Authenticator: auth.Union(auth.NewX509(s.CA.Pool()), auth.NewTokens(map[string]auth.User{s.Token: auth.BootstrapUser("join")})),
 		Authorizer:    auth.AllowAuthenticated{},
-		Admission:     admissionPlugins(s.opts),
-		OpenAPI:       openAPIHandler(reg),
+		Admission:     admission,
+		OpenAPI:       openAPI,
 		Extra:         map[string]http.Handler{"/metrics": promhttp.Handler()},
 		Version:       Version,
 	})
@@ -94,6 +106,9 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	if err := s.bootstrap(ctx); err != nil {
 		return err
+	}
+	if s.serviceIPs != nil {
+		go s.repairServiceIPs(s.background())
 	}
 	api.SetReady(true)
 	if !s.opts.DisableControllers {
@@ -238,6 +253,9 @@ func (s *Server) bootstrap(ctx context.Context) error {
 
 // Close stops serving and releases storage.
 func (s *Server) Close() {
+	if s.stopBackground != nil {
+		s.stopBackground()
+	}
 	if s.stopControllers != nil {
 		s.stopControllers()
 	}

@@ -96,11 +96,11 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func ok(schemaName string) response { return response{code: "200", desc: "OK", schema: schemaName} }
-func created(schemaName string) response {
+func respOK(schemaName string) response { return response{code: "200", desc: "OK", schema: schemaName} }
+func respCreated(schemaName string) response {
 	return response{code: "201", desc: "Created", schema: schemaName}
 }
-func accepted(schemaName string) response {
+func respAccepted(schemaName string) response {
 	return response{code: "202", desc: "Accepted", schema: schemaName}
 }
 

@@ -48,7 +48,7 @@ func (p resourcePaths) items() []pathItem {
 			params: []param{pPretty},
 			ops: []operation{p.op("get", "list", "list"+p.prefix+p.r.GVK.Kind+"ForAllNamespaces",
 				"list or watch objects of kind "+p.r.GVK.Kind, listParams, "", nil,
-				[]response{ok(p.list), unauthorized}, listMedia)},
+				[]response{respOK(p.list), unauthorized}, listMedia)},
 		})
 	}
 	for _, sub := range p.r.Subresources {
@@ -73,32 +73,32 @@ func (p resourcePaths) op(method, action, id, desc string, params []param, body 
 
 func (p resourcePaths) listOp() operation {
 	return p.op("get", "list", p.id("list", ""), "list or watch objects of kind "+p.r.GVK.Kind,
-		listParams, "", nil, []response{ok(p.list), unauthorized}, listMedia)
+		listParams, "", nil, []response{respOK(p.list), unauthorized}, listMedia)
 }
 
 func (p resourcePaths) create() operation {
 	return p.op("post", "post", p.id("create", ""), "create a "+p.r.GVK.Kind, writeParams, p.obj,
-		objectMedia, []response{ok(p.obj), created(p.obj), accepted(p.obj), unauthorized}, objectMedia)
+		objectMedia, []response{respOK(p.obj), respCreated(p.obj), respAccepted(p.obj), unauthorized}, objectMedia)
 }
 
 func (p resourcePaths) deleteCollection() operation {
 	params := append(append([]param(nil), deleteParams...), listParams...)
 	return p.op("delete", "deletecollection", "delete"+p.prefix+"Collection"+p.scope+p.r.GVK.Kind,
 		"delete collection of "+p.r.GVK.Kind, params, deleteOptionsDef, objectMedia,
-		[]response{ok(statusDef), unauthorized}, objectMedia)
+		[]response{respOK(statusDef), unauthorized}, objectMedia)
 }
 
 func (p resourcePaths) itemOps() []operation {
 	kind := p.r.GVK.Kind
 	return []operation{
 		p.op("get", "get", p.id("read", ""), "read the specified "+kind, nil, "", nil,
-			[]response{ok(p.obj), unauthorized}, objectMedia),
+			[]response{respOK(p.obj), unauthorized}, objectMedia),
 		p.op("put", "put", p.id("replace", ""), "replace the specified "+kind, writeParams, p.obj,
-			objectMedia, []response{ok(p.obj), created(p.obj), unauthorized}, objectMedia),
+			objectMedia, []response{respOK(p.obj), respCreated(p.obj), unauthorized}, objectMedia),
 		p.op("patch", "patch", p.id("patch", ""), "partially update the specified "+kind, patchParams,
-			patchDef, patchMedia, []response{ok(p.obj), created(p.obj), unauthorized}, objectMedia),
+			patchDef, patchMedia, []response{respOK(p.obj), respCreated(p.obj), unauthorized}, objectMedia),
 		p.op("delete", "delete", p.id("delete", ""), "delete a "+kind, deleteParams, deleteOptionsDef,
-			objectMedia, []response{ok(statusDef), accepted(statusDef), unauthorized}, objectMedia),
+			objectMedia, []response{respOK(statusDef), respAccepted(statusDef), unauthorized}, objectMedia),
 	}
 }
 
@@ -136,18 +136,18 @@ func (p resourcePaths) subresource(sub Subresource) pathItem {
 		}
 	case createOnlySubresources[sub.Name]:
 		item.ops = []operation{sp.op("post", "post", id("create"), "create "+what, writeParams, obj, objectMedia,
-			[]response{ok(obj), created(obj), accepted(obj), unauthorized}, objectMedia)}
+			[]response{respOK(obj), respCreated(obj), respAccepted(obj), unauthorized}, objectMedia)}
 	case sub.Name == "finalize":
 		item.ops = []operation{sp.op("put", "put", id("replace"), "replace "+what, writeParams, obj, objectMedia,
-			[]response{ok(obj), created(obj), unauthorized}, objectMedia)}
+			[]response{respOK(obj), respCreated(obj), unauthorized}, objectMedia)}
 	default:
 		item.ops = []operation{
 			sp.op("get", "get", id("read"), "read "+what, nil, "", nil,
-				[]response{ok(obj), unauthorized}, objectMedia),
+				[]response{respOK(obj), unauthorized}, objectMedia),
 			sp.op("put", "put", id("replace"), "replace "+what, writeParams, obj, objectMedia,
-				[]response{ok(obj), created(obj), unauthorized}, objectMedia),
+				[]response{respOK(obj), respCreated(obj), unauthorized}, objectMedia),
 			sp.op("patch", "patch", id("patch"), "partially update "+what, patchParams, patchDef, patchMedia,
-				[]response{ok(obj), created(obj), unauthorized}, objectMedia),
+				[]response{respOK(obj), respCreated(obj), unauthorized}, objectMedia),
 		}
 	}
 	return item
@@ -157,6 +157,6 @@ func (p resourcePaths) subresource(sub Subresource) pathItem {
 func resourcesPath(gv schema.GroupVersion) pathItem {
 	return pathItem{path: "/" + gvPath(gv) + "/", ops: []operation{{
 		method: "get", id: "get" + opPrefix(gv) + "APIResources", desc: "get available resources",
-		responses: []response{ok(resourceListDef), unauthorized}, produces: objectMedia[:2],
+		responses: []response{respOK(resourceListDef), unauthorized}, produces: objectMedia[:2],
 	}}}
 }
