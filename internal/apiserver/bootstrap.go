@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"rudder/internal/storage"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -28,4 +29,26 @@ func (s *Server) EnsureObject(ctx context.Context, gvr schema.GroupVersionResour
 		return fmt.Errorf("creating %s %s: %w", gvr.Resource, m.GetName(), err)
 	}
 	return nil
+}
+
+// ListObjects reads every object of gvr (in namespace, or all) for
+// in-process consumers such as admission plugins.
+func (s *Server) ListObjects(ctx context.Context, gvr schema.GroupVersionResource, namespace string) ([]runtime.Object, error) {
+	res, ok := s.kinds[gvr]
+	if !ok {
+		return nil, fmt.Errorf("unknown resource %s", gvr)
+	}
+	result, err := res.store.List(ctx, res.listPrefix(namespace), storage.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Object, 0, len(result.Items))
+	for _, it := range result.Items {
+		o, err := res.fromStorage(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }

@@ -7,9 +7,12 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
 
 	"rudder/internal/apiserver"
+	"rudder/internal/apiserver/admission/pods"
 	"rudder/internal/apiserver/admission/serviceip"
 	"rudder/internal/apiserver/auth"
 )
@@ -21,7 +24,15 @@ func (s *Server) admissionPlugins() ([]apiserver.Admission, error) {
 		return nil, fmt.Errorf("service IP allocator: %w", err)
 	}
 	s.serviceIPs = ips
-	return []apiserver.Admission{ips}, nil
+	list := func(ctx context.Context, gvr schema.GroupVersionResource) ([]runtime.Object, error) {
+		return s.API.ListObjects(ctx, gvr, "")
+	}
+	return []apiserver.Admission{
+		pods.ServiceAccount{},
+		pods.Priority{List: list},
+		pods.DefaultTolerations{},
+		ips,
+	}, nil
 }
 
 // background is a context that ends at Close, for the server's own loops.

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
-
 )
 
 func etcdTLS(o Options) (*tls.Config, error) {

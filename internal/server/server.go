@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -239,13 +240,23 @@ func (s *Server) serve(serving tls.Certificate) error {
 	return nil
 }
 
-var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+var (
+	namespacesGVR      = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+	priorityClassesGVR = schema.GroupVersionResource{Group: "scheduling.k8s.io", Version: "v1", Resource: "priorityclasses"}
+)
 
 // bootstrap creates what exists in every Kubernetes cluster from the start.
 func (s *Server) bootstrap(ctx context.Context) error {
 	for _, ns := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
 		obj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
 		if err := s.API.EnsureObject(ctx, namespacesGVR, obj); err != nil {
+			return err
+		}
+	}
+	for name, value := range map[string]int32{"system-node-critical": 2000001000, "system-cluster-critical": 2000000000} {
+		pc := &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: name}, Value: value,
+			Description: "Used for system critical pods that must not be moved from their current node."}
+		if err := s.API.EnsureObject(ctx, priorityClassesGVR, pc); err != nil {
 			return err
 		}
 	}
