@@ -6,13 +6,13 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
-	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"rudder/internal/storage"
 )

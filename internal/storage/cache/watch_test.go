@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"strconv"
 	"testing"
 	"time"
 
@@ -124,9 +123,18 @@ func TestBookmarks(t *testing.T) {
 		t.Fatalf("want the initial-events-end bookmark, got %s %v", end.Type, end.Object)
 	}
 	b := create(t, c, "default", "b", nil)
-	expect(t, w, "ADDED default/b")
-	// Periodic bookmarks carry a revision at least that of the last event.
+	// Periodic bookmarks never run ahead of the events: until ADDED b
+	// arrives they carry older revisions, afterwards at least b's.
 	ev := next(t, w)
+	for ; ev.Type == watch.Bookmark; ev = next(t, w) {
+		if rvInt(t, ev.Object) >= rvInt(t, b) {
+			t.Fatalf("bookmark at %d before the event at %d", rvInt(t, ev.Object), rvInt(t, b))
+		}
+	}
+	if describe(ev) != "ADDED default/b" {
+		t.Fatalf("got %s, want ADDED default/b", describe(ev))
+	}
+	ev = next(t, w)
 	if ev.Type != watch.Bookmark || rvInt(t, ev.Object) < rvInt(t, b) {
 		t.Fatalf("got %s at %v, want a bookmark at >= %d", ev.Type, ev.Object, rvInt(t, b))
 	}
@@ -139,25 +147,21 @@ func TestBookmarks(t *testing.T) {
 }
 
 func TestSlowWatcherIsDropped(t *testing.T) {
-	env := setup(t, WithWatcherBuffer(2))
+	const buffer, batch, total = 8, 4, 40
+	env := setup(t, WithWatcherBuffer(buffer))
 	c := env.cache
 	slow := watchT(t, c, prefix, storage.WatchOptions{ResourceVersion: "0"})
 	fast := watchT(t, c, prefix, storage.WatchOptions{ResourceVersion: "0"})
-	fastDone := make(chan int)
-	go func() {
-		n := 0
-		for range fast.ResultChan() {
-			if n++; n == 10 {
-				break
-			}
+	// The fast watcher reads each batch before the next is written, so
+	// it never lags more than batch < buffer events; the slow one never
+	// reads and must be cut off without holding anyone up.
+	for i := 0; i < total; i += batch {
+		for j := i; j < i+batch; j++ {
+			create(t, c, "default", fmt.Sprintf("o%02d", j), nil)
 		}
-		fastDone <- n
-	}()
-	for i := range 10 {
-		create(t, c, "default", "o"+strconv.Itoa(i), nil)
-	}
-	if n := <-fastDone; n != 10 {
-		t.Fatalf("fast watcher got %d events", n)
+		for j := i; j < i+batch; j++ {
+			expect(t, fast, fmt.Sprintf("ADDED default/o%02d", j))
+		}
 	}
 	got := 0
 	deadline := time.After(10 * time.Second)
@@ -165,7 +169,7 @@ func TestSlowWatcherIsDropped(t *testing.T) {
 		select {
 		case _, ok := <-slow.ResultChan():
 			if !ok {
-				if got >= 10 {
+				if got >= total {
 					t.Fatalf("slow watcher got all %d events and was still closed", got)
 				}
 				return

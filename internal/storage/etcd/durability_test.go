@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"rudder/internal/storage"
 )
@@ -32,9 +33,10 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _ = cmd.Process.Kill() }()
 	acked := 0
 	scanner := bufio.NewScanner(stdout)
-	for scanner.Scan() && acked < 100 {
+	for acked < 100 && scanner.Scan() {
 		if strings.HasPrefix(scanner.Text(), "acked ") {
 			acked++
 		}
@@ -78,5 +80,7 @@ func TestHelperDurableWriter(t *testing.T) {
 		}
 		fmt.Printf("acked %s\n", name)
 	}
-	select {} // wait to be killed
+	// Wait to be killed; leave on our own should the parent be gone.
+	time.Sleep(time.Minute)
+	os.Exit(1)
 }

@@ -175,7 +175,9 @@ func TestDeleteWithFailingCheckChangesNothing(t *testing.T) {
 	s := newCMStore(t, e)
 	ctx := testCtx(t)
 	created := mustCreate(t, s, "keep", nil)
-	refuse := func(runtime.Object) error { return apierrors.NewConflict(configMaps, "keep", fmt.Errorf("uid mismatch")) }
+	refuse := func(runtime.Object) error {
+		return apierrors.NewConflict(configMaps, "keep", fmt.Errorf("uid mismatch"))
+	}
 	if _, err := s.Delete(ctx, cmKey("keep"), refuse); !apierrors.IsConflict(err) {
 		t.Fatalf("delete with failing check: want Conflict, got %v", err)
 	}
