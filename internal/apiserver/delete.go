@@ -10,7 +10,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"sigs.k8s.io/yaml"
 )
 
 func (s *Server) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
@@ -27,8 +29,7 @@ func (s *Server) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
 		if !ok {
 			return nil, errUnsupportedMediaType(r.Header.Get("Content-Type"))
 		}
-		want := metav1.SchemeGroupVersion.WithKind("DeleteOptions")
-		if _, _, err := info.Serializer.Decode(body, &want, opts); err != nil {
+		if err := decodeDeleteOptions(info, body, opts); err != nil {
 			return nil, errBadRequest("decoding DeleteOptions: %v", err)
 		}
 	}
@@ -259,4 +260,15 @@ func (s *Server) handleDeleteCollection(w http.ResponseWriter, r *http.Request, 
 		}
 	}
 	s.writeObject(w, r, http.StatusOK, res, list)
+}
+
+// decodeDeleteOptions accepts DeleteOptions with apiVersion v1,
+// meta.k8s.io/v1 or none at all (kubectl sends only the fields).
+func decodeDeleteOptions(info runtime.SerializerInfo, body []byte, opts *metav1.DeleteOptions) error {
+	if info.MediaType == mediaJSON || info.MediaType == mediaYAML {
+		return yaml.Unmarshal(body, opts)
+	}
+	want := schema.GroupVersionKind{Version: "v1", Kind: "DeleteOptions"}
+	_, _, err := info.Serializer.Decode(body, &want, opts)
+	return err
 }
