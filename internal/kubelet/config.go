@@ -1,0 +1,111 @@
+package kubelet
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/clock"
+
+	"rudder/internal/kubelet/prober"
+	"rudder/internal/kubelet/runtime"
+)
+
+// Config is everything a kubelet needs. Zero durations take the Kubernetes
+// defaults noted on each field.
+type Config struct {
+	NodeName string
+	Client   kubernetes.Interface
+	Runtime  runtime.Runtime
+
+	// PodCIDR, when set, is written into a newly registered Node's
+	// spec.podCIDR(s) (like kubelet --pod-cidr). Whatever the Node's spec
+	// says is pushed to the runtime (runtime.ConfigUpdater).
+	PodCIDR     string
+	Capacity    corev1.ResourceList
+	Allocatable corev1.ResourceList // default: Capacity
+	Labels      map[string]string
+	Taints      []corev1.Taint
+	Addresses   []corev1.NodeAddress
+	NodeInfo    corev1.NodeSystemInfo
+	// Port is the kubelet endpoint advertised in node status (0: none).
+	Port int32
+
+	LeaseDuration         time.Duration // 40s; renewed every quarter
+	StatusUpdateFrequency time.Duration // 10s: node status computed
+	StatusReportFrequency time.Duration // 5m: node status written even if unchanged
+	SyncFrequency         time.Duration // 1m: every pod re-synced
+	RelistPeriod          time.Duration // 1s: runtime polled for container changes
+	BackOffInitial        time.Duration // 10s: crash-loop back-off
+	BackOffMax            time.Duration // 5m
+	BackOffReset          time.Duration // 10m
+
+	Clock clock.Clock // default: the real clock
+
+	// Pods is a pod source shared by several kubelets in one process; nil
+	// makes the kubelet watch its own pods (fieldSelector spec.nodeName).
+	Pods   *PodSource
+	Prober prober.Manager // default: prober.Default (no probes)
+
+	ClusterDNS    []string // default: 10.43.0.10
+	ClusterDomain string   // default: cluster.local
+	PodLogsDir    string   // default: /var/log/pods
+	CgroupRoot    string   // default: /kubepods
+
+	Logger *slog.Logger
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.NodeName == "":
+		return errors.New("kubelet: NodeName is required")
+	case c.Client == nil:
+		return errors.New("kubelet: Client is required")
+	case c.Runtime == nil:
+		return errors.New("kubelet: Runtime is required")
+	}
+	return nil
+}
+
+func (c *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.LeaseDuration, 40*time.Second)
+	def(&c.StatusUpdateFrequency, 10*time.Second)
+	def(&c.StatusReportFrequency, 5*time.Minute)
+	def(&c.SyncFrequency, time.Minute)
+	def(&c.RelistPeriod, time.Second)
+	def(&c.BackOffInitial, 10*time.Second)
+	def(&c.BackOffMax, 5*time.Minute)
+	def(&c.BackOffReset, 10*time.Minute)
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	if c.Prober == nil {
+		c.Prober = prober.Default{}
+	}
+	if c.ClusterDNS == nil {
+		c.ClusterDNS = []string{"10.43.0.10"}
+	}
+	if c.ClusterDomain == "" {
+		c.ClusterDomain = "cluster.local"
+	}
+	if c.PodLogsDir == "" {
+		c.PodLogsDir = "/var/log/pods"
+	}
+	if c.CgroupRoot == "" {
+		c.CgroupRoot = "/kubepods"
+	}
+	if c.Allocatable == nil {
+		c.Allocatable = c.Capacity
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	c.Logger = c.Logger.With("node", c.NodeName)
+}

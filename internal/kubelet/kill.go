@@ -1,0 +1,168 @@
+package kubelet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// stopContainer sends SIGTERM and, after grace seconds, SIGKILL (the
+// runtime does both, given the timeout).
+func (k *Kubelet) stopContainer(ctx context.Context, id string, grace int64) error {
+	_, err := k.rt.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: grace})
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("stop container %s: %w", id, err)
+	}
+	return nil
+}
+
+// killPod stops every running container, app containers first (in
+// parallel), then sidecars, then the sandboxes.
+func (k *Kubelet) killPod(ctx context.Context, pod *corev1.Pod, rt *podRuntime, grace int64) error {
+	sidecars := map[string]bool{}
+	for i := range pod.Spec.InitContainers {
+		sidecars[pod.Spec.InitContainers[i].Name] = isSidecar(&pod.Spec.InitContainers[i])
+	}
+	var apps, last []string
+	for name, list := range rt.Containers {
+		for _, c := range list {
+			if !c.running() && c.State != runtimeapi.ContainerState_CONTAINER_CREATED {
+				continue
+			}
+			if sidecars[name] {
+				last = append(last, c.ID)
+			} else {
+				apps = append(apps, c.ID)
+			}
+		}
+	}
+	if err := k.stopAll(ctx, apps, grace); err != nil {
+		return err
+	}
+	if err := k.stopAll(ctx, last, grace); err != nil {
+		return err
+	}
+	return k.stopSandboxes(ctx, rt)
+}
+
+func (k *Kubelet) stopAll(ctx context.Context, ids []string, grace int64) error {
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = k.stopContainer(ctx, id, grace)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (k *Kubelet) stopSandboxes(ctx context.Context, rt *podRuntime) error {
+	for _, sb := range rt.Sandboxes {
+		if !sb.Ready {
+			continue
+		}
+		if _, err := k.rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb.ID}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("stop sandbox %s: %w", sb.ID, err)
+		}
+	}
+	return nil
+}
+
+// terminatePod kills a pod being deleted within its grace period, reports
+// its final status and deletes the object for good (grace 0, UID
+// precondition: never a newer pod of the same name).
+func (k *Kubelet) terminatePod(ctx context.Context, pod *corev1.Pod, rt *podRuntime) time.Duration {
+	k.cfg.Prober.Forget(pod.UID)
+	if err := k.killPod(ctx, pod, rt, gracePeriod(pod)); err != nil {
+		k.log.Warn("kill pod", "pod", podKey(pod), "err", err)
+		return retryDelay
+	}
+	if fresh, err := k.inspectPod(ctx, pod.UID); err == nil {
+		if err := k.status.writeNow(ctx, pod, k.computeStatus(pod, fresh, nil, true)); err != nil {
+			k.log.Warn("final pod status", "pod", podKey(pod), "err", err)
+		}
+	}
+	uid := pod.UID
+	err := k.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+		GracePeriodSeconds: ptrTo(int64(0)),
+		Preconditions:      &metav1.Preconditions{UID: &uid},
+	})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		k.log.Warn("delete pod", "pod", podKey(pod), "err", err)
+		return retryDelay
+	}
+	return 0 // the informer's delete event brings the cleanup
+}
+
+// cleanupPod removes everything of a pod that is gone from the API.
+func (k *Kubelet) cleanupPod(ctx context.Context, ref podRef, rt *podRuntime) (time.Duration, bool) {
+	k.cfg.Prober.Forget(ref.UID)
+	var ids []string
+	for _, list := range rt.Containers {
+		for _, c := range list {
+			if c.running() {
+				ids = append(ids, c.ID)
+			}
+		}
+	}
+	err := k.stopAll(ctx, ids, 0)
+	for _, list := range rt.Containers {
+		for _, c := range list {
+			err = errors.Join(err, k.removeContainer(ctx, c.ID))
+		}
+	}
+	err = errors.Join(err, k.stopSandboxes(ctx, rt))
+	for _, sb := range rt.Sandboxes {
+		if _, e := k.rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.ID}); e != nil && !isNotFound(e) {
+			err = errors.Join(err, fmt.Errorf("remove sandbox %s: %w", sb.ID, e))
+		}
+	}
+	if err != nil {
+		k.log.Warn("clean up pod", "pod", ref.Namespace+"/"+ref.Name, "err", err)
+		return retryDelay, false
+	}
+	k.status.forget(ref.UID)
+	k.backOff.forget(string(ref.UID) + "/")
+	return 0, true
+}
+
+func (k *Kubelet) removeContainer(ctx context.Context, id string) error {
+	if _, err := k.rt.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: id}); err != nil && !isNotFound(err) {
+		return fmt.Errorf("remove container %s: %w", id, err)
+	}
+	return nil
+}
+
+// collectGarbage keeps the two newest instances of each container (the
+// current one and lastState) and removes dead sandboxes with no container.
+func (k *Kubelet) collectGarbage(ctx context.Context, rt *podRuntime) {
+	used := map[string]bool{}
+	for _, list := range rt.Containers {
+		for i, c := range list {
+			if i >= 2 && c.exited() {
+				if err := k.removeContainer(ctx, c.ID); err != nil {
+					k.log.Warn("garbage collection", "err", err)
+				}
+				continue
+			}
+			used[c.SandboxID] = true
+		}
+	}
+	for i, sb := range rt.Sandboxes {
+		if i > 0 && !sb.Ready && !used[sb.ID] {
+			if _, err := k.rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.ID}); err != nil && !isNotFound(err) {
+				k.log.Warn("garbage collection", "sandbox", sb.ID, "err", err)
+			}
+		}
+	}
+}
