@@ -139,17 +139,13 @@ func (s *Server) prepareUpdate(res *resource, cur runtime.Object, req updateReq,
 	if res.hasSpec && specChanged(obj, cur) {
 		metaOf(obj).SetGeneration(cm.GetGeneration() + 1)
 	}
-	validateAgainst := cur
-	if req.internal {
-		// The server itself moved deletion metadata; metadata validation
-		// must not see that as a client changing immutable fields.
-		validateAgainst = cur.DeepCopyObject()
-		vm, om := metaOf(validateAgainst), metaOf(obj)
-		vm.SetDeletionTimestamp(om.GetDeletionTimestamp())
-		vm.SetDeletionGracePeriodSeconds(om.GetDeletionGracePeriodSeconds())
-	}
-	if err := s.defaultAndValidate(res, obj, validateAgainst, sub); err != nil {
-		return nil, err
+	// Changes the server makes itself (deletion marks, bindings, eviction
+	// bookkeeping) are not client edits: they skip client validation, which
+	// would refuse e.g. a pod's nodeName changing.
+	if !req.internal {
+		if err := s.defaultAndValidate(res, obj, cur, sub); err != nil {
+			return nil, err
+		}
 	}
 	if req.applied {
 		return obj, nil
