@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"rudder/internal/kubelet/runtime"
@@ -88,10 +90,17 @@ func (c *Client) Close() error {
 func (c *Client) WaitReady(ctx context.Context) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	var last error
 	for {
-		last := c.readyOnce(ctx)
-		if last == nil {
+		err := c.readyOnce(ctx)
+		if err == nil {
 			return nil
+		}
+		// A call cut short by the ending ctx says nothing; keep the
+		// previous reason. (gRPC may fail a call on its deadline a moment
+		// before ctx itself reports being done, hence the code check.)
+		if last == nil || !cutShort(ctx, err) {
+			last = err
 		}
 		select {
 		case <-ctx.Done():
@@ -99,6 +108,11 @@ func (c *Client) WaitReady(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+func cutShort(ctx context.Context, err error) bool {
+	code := status.Code(errors.Unwrap(err))
+	return ctx.Err() != nil || code == codes.DeadlineExceeded || code == codes.Canceled
 }
 
 func (c *Client) readyOnce(ctx context.Context) error {
