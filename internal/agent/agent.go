@@ -46,6 +46,9 @@ type Options struct {
 	StatusUpdateFrequency time.Duration
 	RelistPeriod          time.Duration
 
+	// Real configures the node when Runtime is "cri".
+	Real RealOptions
+
 	Logger *slog.Logger
 }
 
@@ -65,9 +68,7 @@ func (o *Options) validate() error {
 		return errors.New("joining with a token is not implemented yet")
 	case o.Kubeconfig == "":
 		return errors.New("--kubeconfig is required")
-	case o.Runtime == "cri":
-		return errors.New("the cri runtime is not implemented yet; use --runtime=fake")
-	case o.Runtime != "fake":
+	case o.Runtime != "fake" && o.Runtime != "cri":
 		return fmt.Errorf("unknown runtime %q (want fake or cri)", o.Runtime)
 	case o.Count < 1:
 		return fmt.Errorf("--count must be at least 1, not %d", o.Count)
@@ -89,6 +90,9 @@ func Run(ctx context.Context, o Options) error {
 	client, err := newClient(o)
 	if err != nil {
 		return err
+	}
+	if o.Runtime == "cri" {
+		return runReal(ctx, o, client)
 	}
 	configs, err := kubeletConfigs(o, client)
 	if err != nil {
