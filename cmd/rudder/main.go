@@ -22,7 +22,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serverCommand("server", false), serverCommand("apiserver", true), imageCommand(), agentCommand())
+	root.AddCommand(serverCommand("server", false), serverCommand("apiserver", true), imageCommand(), agentCommand(), schedulerCommand(), controllerManagerCommand())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)

@@ -115,7 +115,7 @@ func (s *Server) withAuthorization(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := parseRequestInfo(r)
 		r = r.WithContext(withInfo(r.Context(), info))
-		if s.cfg.Authorizer != nil && !publicPath(r) {
+		if s.cfg.Authorizer != nil && !s.isPublic(r) {
 			u, _ := auth.UserFrom(r.Context())
 			attrs := auth.Attributes{
 				User: u, Verb: info.Verb, Namespace: info.Namespace, APIGroup: info.Group,

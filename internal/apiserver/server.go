@@ -39,6 +39,9 @@ type Config struct {
 	Subresources map[string]SubresourceHandler
 	// Version is reported at /version.
 	Version VersionInfo
+	// PublicPath, when set, lets more paths than the health probes and
+	// /version be read without credentials (e.g. image pulls).
+	PublicPath func(*http.Request) bool
 }
 
 // VersionInfo is reported at /version.
@@ -105,9 +108,18 @@ func (s *Server) buildHandler() http.Handler {
 	var h http.Handler = mux
 	h = s.withAuthorization(h)
 	if s.cfg.Authenticator != nil {
-		h = auth.WithAuthentication(h, s.cfg.Authenticator, publicPath)
+		h = auth.WithAuthentication(h, s.cfg.Authenticator, s.isPublic)
 	}
 	return withPanicRecovery(h)
+}
+
+// isPublic says whether a request may go without credentials.
+func (s *Server) isPublic(r *http.Request) bool {
+	if publicPath(r) {
+		return true
+	}
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
+	return read && s.cfg.PublicPath != nil && s.cfg.PublicPath(r)
 }
 
 // publicPath lists what probes may read without credentials.

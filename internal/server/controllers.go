@@ -3,15 +3,17 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"time"
 
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
 	"rudder/internal/apiserver/auth"
-	"rudder/internal/controller/namespace"
+	"rudder/internal/controllermanager"
+	"rudder/internal/scheduler"
 )
 
 // clientConfig is a loopback client identity for an in-process component;
@@ -24,30 +26,60 @@ func (s *Server) clientConfig(user string, groups []string) (*rest.Config, error
 	return &rest.Config{
 		Host:            s.URL,
 		TLSClientConfig: rest.TLSClientConfig{CAData: s.CA.CertPEM, CertData: cert, KeyData: key},
-		QPS:             1000,
-		Burst:           2000,
+		QPS:             2000,
+		Burst:           4000,
 		UserAgent:       user,
 	}, nil
 }
 
-// startControllers runs the controllers of this control plane until ctx
-// ends.
+// startControllers runs the controller manager and the scheduler of this
+// control plane (each leader-elected) until ctx ends.
 func (s *Server) startControllers(ctx context.Context) error {
-	cfg, err := s.clientConfig("system:kube-controller-manager", []string{auth.GroupMasters})
+	cmCfg, err := s.clientConfig("system:kube-controller-manager", []string{auth.GroupMasters})
 	if err != nil {
 		return err
 	}
+	opts := controllermanager.Options{
+		NodeMonitorGracePeriod: s.opts.NodeMonitorGracePeriod,
+		ClusterCIDR:            s.opts.ClusterCIDR,
+		NodeCIDRMaskSize:       24,
+		APIServerHost:          s.advertiseHost(),
+		APIServerPort:          int32(s.opts.SecurePort),
+	}
+	go func() {
+		if err := controllermanager.Run(ctx, cmCfg, opts); err != nil && ctx.Err() == nil {
+			slog.Error("controller manager stopped", "err", err)
+		}
+	}()
+	schedCfg, err := s.clientConfig("system:kube-scheduler", []string{auth.GroupMasters})
+	if err != nil {
+		return err
+	}
+	return runScheduler(ctx, schedCfg)
+}
+
+// runScheduler starts a leader-elected scheduler in the background.
+func runScheduler(ctx context.Context, cfg *rest.Config) error {
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return fmt.Errorf("controller client: %w", err)
+		return fmt.Errorf("scheduler client: %w", err)
 	}
-	meta, err := metadata.NewForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("controller metadata client: %w", err)
-	}
-	factory := informers.NewSharedInformerFactory(client, 0)
-	ns := namespace.New(client, meta, factory)
-	factory.Start(ctx.Done())
-	go ns.Run(ctx, 2)
+	host, _ := os.Hostname()
+	identity := fmt.Sprintf("%s_%d", host, os.Getpid())
+	go func() {
+		err := scheduler.RunWithLeaderElection(ctx, client, identity, func(ctx context.Context) {
+			factory := informers.NewSharedInformerFactory(client, 0)
+			sched, err := scheduler.New(client, factory, scheduler.Options{})
+			if err != nil {
+				slog.Error("scheduler", "err", err)
+				return
+			}
+			factory.Start(ctx.Done())
+			sched.Run(ctx)
+		})
+		if err != nil && ctx.Err() == nil {
+			slog.Error("scheduler stopped", "err", err)
+		}
+	}()
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 	"rudder/internal/apiserver/admission/serviceip"
 	"rudder/internal/apiserver/auth"
 	"rudder/internal/pki"
+	"rudder/internal/registry"
 	"rudder/internal/storage"
 	"rudder/internal/storage/cache"
 	"rudder/internal/storage/etcd"
@@ -46,6 +47,7 @@ type Server struct {
 	etcdClient      *clientv3.Client
 	closers         []func()
 	stopControllers func()
+	registry        *registry.Registry
 	serviceIPs      *serviceip.Plugin
 	stopBackground  func()
 	bgCtx           context.Context
@@ -85,6 +87,10 @@ func (s *Server) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	registryHandler, err := s.openRegistry()
+	if err != nil {
+		return err
+	}
 	openAPI, err := openAPIHandler(reg)
 	if err != nil {
 		return err
@@ -96,18 +102,37 @@ func (s *Server) start(ctx context.Context) error {
 		Authorizer:    auth.AllowAuthenticated{},
 		Admission:     admission,
 		OpenAPI:       openAPI,
-		Extra:         map[string]http.Handler{"/metrics": promhttp.Handler()},
-		Version:       Version,
+		Extra: map[string]http.Handler{"/metrics": promhttp.Handler(), "/v2/": registryHandler,
+			pki.CAPath: s.caHandler(), pki.JoinPath: s.joinHandler()},
+		PublicPath: func(r *http.Request) bool { return registryReadPath(r) || caPublicPath(r) },
+		Version:    Version,
 	})
 	if err != nil {
 		return fmt.Errorf("building API server: %w", err)
 	}
 	s.API = api
+	kc, err := kubeletClient(s.CA)
+	if err != nil {
+		return err
+	}
+	api.EnableKubeletProxy(kc)
 	if err := s.serve(creds); err != nil {
 		return err
 	}
 	if err := s.bootstrap(ctx); err != nil {
 		return err
+	}
+	imagesReady := make(chan struct{})
+	go func() {
+		if err := s.seedImages(s.background()); err != nil {
+			slog.Error("base images", "err", err)
+		}
+		close(imagesReady)
+	}()
+	if !s.opts.DisableAgent {
+		if err := s.startLocalAgent(s.background(), imagesReady); err != nil {
+			return err
+		}
 	}
 	if s.serviceIPs != nil {
 		go s.repairServiceIPs(s.background())

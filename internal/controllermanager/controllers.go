@@ -1,0 +1,35 @@
+package controllermanager
+
+import (
+	"context"
+
+	"rudder/internal/controller/deployment"
+	"rudder/internal/controller/namespace"
+	"rudder/internal/controller/replicaset"
+)
+
+// controller is one entry of the table: build wires it to the shared
+// informers (before they start) and returns its run loop.
+type controller struct {
+	name  string
+	build func(d deps) (func(context.Context), error)
+}
+
+var controllers = []controller{
+	{"namespace", func(d deps) (func(context.Context), error) {
+		c := namespace.New(d.client, d.meta, d.factory)
+		return func(ctx context.Context) { c.Run(ctx, 2) }, nil
+	}},
+	{"replicaset", func(d deps) (func(context.Context), error) {
+		c := replicaset.New(d.client, d.factory, d.recorder("replicaset-controller"))
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"replicationcontroller", func(d deps) (func(context.Context), error) {
+		c := replicaset.NewReplicationController(d.client, d.factory, d.recorder("replication-controller"))
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"deployment", func(d deps) (func(context.Context), error) {
+		c := deployment.New(d.client, d.factory, d.recorder("deployment-controller"))
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+}

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"rudder/internal/agent"
+	"rudder/internal/pki"
+)
+
+// startLocalAgent runs a node agent in this process, as `rudder server`
+// does unless --disable-agent: the machine is a node of its own cluster.
+// It has its own node identity, not the admin's.
+func (s *Server) startLocalAgent(ctx context.Context, ready <-chan struct{}) error {
+	host, err := os.Hostname()
+	if err != nil {
+		return fmt.Errorf("hostname: %w", err)
+	}
+	node := strings.ToLower(host)
+	dir := filepath.Join(s.opts.DataDir, "agent")
+	cert, key, err := s.CA.IssueClient("system:node:"+node, []string{"system:nodes"}, 365*24*time.Hour)
+	if err != nil {
+		return fmt.Errorf("node identity: %w", err)
+	}
+	kubeconfig := filepath.Join(dir, "kubelet.kubeconfig")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("agent dir: %w", err)
+	}
+	if err := pki.WriteKubeconfig(kubeconfig, s.URL, s.CA.CertPEM, cert, key, "system:node:"+node); err != nil {
+		return err
+	}
+	o := agent.DefaultOptions()
+	o.Kubeconfig = kubeconfig
+	o.Runtime = "cri"
+	o.Real = agent.RealOptions{
+		DataDir: dir, NodeName: node, RegistryURL: s.URL,
+		RegistryCAFile: filepath.Join(s.opts.DataDir, "tls", "ca.crt"), ClusterCIDR: s.opts.ClusterCIDR,
+	}
+	go func() {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return
+		}
+		if err := agent.Run(ctx, o); err != nil && ctx.Err() == nil {
+			slog.Error("node agent stopped", "err", err)
+		}
+	}()
+	return nil
+}
