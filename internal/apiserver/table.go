@@ -59,7 +59,11 @@ func tableRow(res *resource, obj runtime.Object, include metav1.IncludeObjectPol
 	row := metav1.TableRow{Cells: cells}
 	switch include {
 	case metav1.IncludeMetadata:
-		row.Object = runtime.RawExtension{Object: partialOf(obj)}
+		// managedFields are dropped from table rows as Kubernetes does:
+		// kubectl never prints them and they are most of the bytes.
+		p := partialOf(obj)
+		p.ManagedFields = nil
+		row.Object = runtime.RawExtension{Object: p}
 	case metav1.IncludeObject:
 		row.Object = runtime.RawExtension{Object: obj}
 	}
