@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"rudder/internal/allinone"
 	"rudder/internal/server"
 )
 
@@ -48,7 +49,7 @@ func serverCommand(name string, apiOnly bool) *cobra.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
-			s, err := server.Start(ctx, opts)
+			s, err := allinone.Start(ctx, opts)
 			if err != nil {
 				return err
 			}

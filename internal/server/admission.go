@@ -47,7 +47,7 @@ func (s *Server) background() context.Context {
 // Services that exist, now and every few minutes: a crash between
 // reserving and writing leaks an entry, and this returns it.
 func (s *Server) repairServiceIPs(ctx context.Context) {
-	cfg, err := s.clientConfig("system:apiserver", []string{auth.GroupMasters})
+	cfg, err := s.ClientConfig("system:apiserver", []string{auth.GroupMasters})
 	if err != nil {
 		slog.Error("service IP repair disabled", "err", err)
 		return

@@ -14,7 +14,7 @@ import (
 )
 
 func TestDryRunAndGenerateName(t *testing.T) {
-	s := startTestServer(t, func(o *Options) { o.DisableControllers = true })
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
 	c := clientFor(t, s, false)
 	ctx := context.Background()
 	cms := c.CoreV1().ConfigMaps("default")
@@ -45,7 +45,7 @@ func TestDryRunAndGenerateName(t *testing.T) {
 }
 
 func TestFinalizersAndDeleteCollection(t *testing.T) {
-	s := startTestServer(t, func(o *Options) { o.DisableControllers = true })
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
 	c := clientFor(t, s, false)
 	ctx := context.Background()
 	cms := c.CoreV1().ConfigMaps("default")
@@ -91,7 +91,7 @@ func TestFinalizersAndDeleteCollection(t *testing.T) {
 // TestPodBindingEvictionAndGrace covers pods/binding, graceful deletion of
 // bound pods and pods/eviction against a PodDisruptionBudget.
 func TestPodBindingEvictionAndGrace(t *testing.T) {
-	s := startTestServer(t, func(o *Options) { o.DisableControllers = true })
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
 	c := clientFor(t, s, false)
 	ctx := context.Background()
 	pods := c.CoreV1().Pods("default")
@@ -163,7 +163,7 @@ func TestPodBindingEvictionAndGrace(t *testing.T) {
 }
 
 func TestWatchBookmarksAndTooOld(t *testing.T) {
-	s := startTestServer(t, func(o *Options) { o.DisableControllers = true })
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
 	c := clientFor(t, s, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

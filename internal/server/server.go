@@ -38,22 +38,22 @@ var Version = apiserver.VersionInfo{Major: "1", Minor: "32", GitVersion: "v1.32.
 
 // Server is a running control plane.
 type Server struct {
-	opts            Options
-	API             *apiserver.Server
-	URL             string
-	KubeconfigPath  string
-	Token           string
-	CA              *pki.CA
-	etcdClient      *clientv3.Client
-	closers         []func()
-	stopControllers func()
-	registry        *registry.Registry
-	serviceIPs      *serviceip.Plugin
-	stopBackground  func()
-	bgCtx           context.Context
-	stopRequests    func() // ends long-running requests (watches) at Close
-	httpServer      *http.Server
-	done            chan struct{}
+	opts           Options
+	API            *apiserver.Server
+	URL            string
+	KubeconfigPath string
+	Token          string
+	CA             *pki.CA
+	etcdClient     *clientv3.Client
+	closers        []func()
+	imagesReady    chan struct{}
+	registry       *registry.Registry
+	serviceIPs     *serviceip.Plugin
+	stopBackground func()
+	bgCtx          context.Context
+	stopRequests   func() // ends long-running requests (watches) at Close
+	httpServer     *http.Server
+	done           chan struct{}
 }
 
 // Start brings the control plane up and returns once /readyz is ok.
@@ -122,29 +122,17 @@ func (s *Server) start(ctx context.Context) error {
 	if err := s.bootstrap(ctx); err != nil {
 		return err
 	}
-	imagesReady := make(chan struct{})
+	s.imagesReady = make(chan struct{})
 	go func() {
 		if err := s.seedImages(s.background()); err != nil {
 			slog.Error("base images", "err", err)
 		}
-		close(imagesReady)
+		close(s.imagesReady)
 	}()
-	if !s.opts.DisableAgent {
-		if err := s.startLocalAgent(s.background(), imagesReady); err != nil {
-			return err
-		}
-	}
 	if s.serviceIPs != nil {
 		go s.repairServiceIPs(s.background())
 	}
 	api.SetReady(true)
-	if !s.opts.DisableControllers {
-		cctx, cancel := context.WithCancel(context.Background())
-		s.stopControllers = cancel
-		if err := s.startControllers(cctx); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -179,6 +167,15 @@ func (s *Server) credentials() (tls.Certificate, error) {
 	}
 	return serving, nil
 }
+
+// ImagesReady is closed once the base images are in the registry.
+func (s *Server) ImagesReady() <-chan struct{} { return s.imagesReady }
+
+// Options returns the options the server runs with.
+func (s *Server) Options() Options { return s.opts }
+
+// AdvertiseHost is the address clients are told to use.
+func (s *Server) AdvertiseHost() string { return s.advertiseHost() }
 
 func (s *Server) advertiseHost() string {
 	switch {
@@ -292,9 +289,6 @@ func (s *Server) bootstrap(ctx context.Context) error {
 func (s *Server) Close() {
 	if s.stopBackground != nil {
 		s.stopBackground()
-	}
-	if s.stopControllers != nil {
-		s.stopControllers()
 	}
 	if s.httpServer != nil {
 		s.stopRequests()

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net"
-	"strconv"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	applyappsv1 "k8s.io/client-go/applyconfigurations/apps/v1"
 	applycorev1 "k8s.io/client-go/applyconfigurations/core/v1"
@@ -70,7 +68,7 @@ func clientFor(t *testing.T, s *Server, protobuf bool) kubernetes.Interface {
 }
 
 func TestDefaultNamespacesExist(t *testing.T) {
-	s := startTestServer(t, func(o *Options) { o.DisableControllers = true })
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
 	c := clientFor(t, s, false)
 	for _, ns := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
 		n, err := c.CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{})
@@ -86,7 +84,7 @@ func TestDefaultNamespacesExist(t *testing.T) {
 // TestProtobufRoundTrip drives create, get, update, list and watch with
 // client-go speaking protobuf.
 func TestProtobufRoundTrip(t *testing.T) {
-	s := startTestServer(t, func(o *Options) { o.DisableControllers = true })
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
 	c := clientFor(t, s, true)
 	ctx := context.Background()
 	cms := c.CoreV1().ConfigMaps("default")
@@ -133,7 +131,7 @@ func TestProtobufRoundTrip(t *testing.T) {
 // TestGenerationAndStatus: generation moves on spec changes only, status
 // writes go through /status only.
 func TestGenerationAndStatus(t *testing.T) {
-	s := startTestServer(t, func(o *Options) { o.DisableControllers = true })
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
 	c := clientFor(t, s, false)
 	ctx := context.Background()
 	d := &appsv1.Deployment{
@@ -179,7 +177,7 @@ func TestGenerationAndStatus(t *testing.T) {
 // TestServerSideApply covers create by apply, a conflict between managers
 // and forcing it.
 func TestServerSideApply(t *testing.T) {
-	s := startTestServer(t, func(o *Options) { o.DisableControllers = true })
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
 	c := clientFor(t, s, false)
 	ctx := context.Background()
 	cm := applycorev1.ConfigMap("cfg", "default").WithData(map[string]string{"a": "1"})
@@ -204,39 +202,5 @@ func TestServerSideApply(t *testing.T) {
 			WithSpec(applycorev1.PodSpec().WithContainers(applycorev1.Container().WithName("c").WithImage("busybox")))))
 	if _, err := c.AppsV1().Deployments("default").Apply(ctx, dep, metav1.ApplyOptions{FieldManager: "alice"}); err != nil {
 		t.Fatalf("apply deployment: %v", err)
-	}
-}
-
-// TestNamespaceDeletion: a deleted namespace empties and disappears.
-func TestNamespaceDeletion(t *testing.T) {
-	s := startTestServer(t)
-	c := clientFor(t, s, false)
-	ctx := context.Background()
-	if _, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "gone"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 3; i++ {
-		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm" + strconv.Itoa(i)}}
-		if _, err := c.CoreV1().ConfigMaps("gone").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.CoreV1().Namespaces().Delete(ctx, "gone", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	_, err := c.CoreV1().ConfigMaps("gone").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "late"}}, metav1.CreateOptions{})
-	if !apierrors.IsForbidden(err) && !apierrors.IsNotFound(err) {
-		t.Errorf("create in terminating namespace: got %v, want Forbidden", err)
-	}
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := c.CoreV1().Namespaces().Get(ctx, "gone", metav1.GetOptions{})
-		return apierrors.IsNotFound(err), nil
-	})
-	if err != nil {
-		t.Fatalf("namespace not removed: %v", err)
-	}
-	left, err := c.CoreV1().ConfigMaps("gone").List(ctx, metav1.ListOptions{})
-	if err != nil || len(left.Items) != 0 {
-		t.Fatalf("content left: %v %d", err, len(left.Items))
 	}
 }

@@ -1,11 +1,10 @@
-package server
+package allinone
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -14,44 +13,29 @@ import (
 	"rudder/internal/apiserver/auth"
 	"rudder/internal/controllermanager"
 	"rudder/internal/scheduler"
+	"rudder/internal/server"
 )
-
-// clientConfig is a loopback client identity for an in-process component;
-// components reach the API server like any other client.
-func (s *Server) clientConfig(user string, groups []string) (*rest.Config, error) {
-	cert, key, err := s.CA.IssueClient(user, groups, 365*24*time.Hour)
-	if err != nil {
-		return nil, fmt.Errorf("client identity for %s: %w", user, err)
-	}
-	return &rest.Config{
-		Host:            s.URL,
-		TLSClientConfig: rest.TLSClientConfig{CAData: s.CA.CertPEM, CertData: cert, KeyData: key},
-		QPS:             2000,
-		Burst:           4000,
-		UserAgent:       user,
-	}, nil
-}
 
 // startControllers runs the controller manager and the scheduler of this
 // control plane (each leader-elected) until ctx ends.
-func (s *Server) startControllers(ctx context.Context) error {
-	cmCfg, err := s.clientConfig("system:kube-controller-manager", []string{auth.GroupMasters})
+func startControllers(ctx context.Context, s *server.Server) error {
+	cmCfg, err := s.ClientConfig("system:kube-controller-manager", []string{auth.GroupMasters})
 	if err != nil {
 		return err
 	}
 	opts := controllermanager.Options{
-		NodeMonitorGracePeriod: s.opts.NodeMonitorGracePeriod,
-		ClusterCIDR:            s.opts.ClusterCIDR,
+		NodeMonitorGracePeriod: s.Options().NodeMonitorGracePeriod,
+		ClusterCIDR:            s.Options().ClusterCIDR,
 		NodeCIDRMaskSize:       24,
-		APIServerHost:          s.advertiseHost(),
-		APIServerPort:          int32(s.opts.SecurePort),
+		APIServerHost:          s.AdvertiseHost(),
+		APIServerPort:          int32(s.Options().SecurePort),
 	}
 	go func() {
 		if err := controllermanager.Run(ctx, cmCfg, opts); err != nil && ctx.Err() == nil {
 			slog.Error("controller manager stopped", "err", err)
 		}
 	}()
-	schedCfg, err := s.clientConfig("system:kube-scheduler", []string{auth.GroupMasters})
+	schedCfg, err := s.ClientConfig("system:kube-scheduler", []string{auth.GroupMasters})
 	if err != nil {
 		return err
 	}

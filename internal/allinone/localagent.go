@@ -1,4 +1,4 @@
-package server
+package allinone
 
 import (
 	"context"
@@ -11,18 +11,21 @@ import (
 
 	"rudder/internal/agent"
 	"rudder/internal/pki"
+	"rudder/internal/server"
 )
 
 // startLocalAgent runs a node agent in this process, as `rudder server`
 // does unless --disable-agent: the machine is a node of its own cluster.
 // It has its own node identity, not the admin's.
-func (s *Server) startLocalAgent(ctx context.Context, ready <-chan struct{}) error {
+func startLocalAgent(ctx context.Context, s *server.Server) error {
+	ready := s.ImagesReady()
+	opts := s.Options()
 	host, err := os.Hostname()
 	if err != nil {
 		return fmt.Errorf("hostname: %w", err)
 	}
 	node := strings.ToLower(host)
-	dir := filepath.Join(s.opts.DataDir, "agent")
+	dir := filepath.Join(opts.DataDir, "agent")
 	cert, key, err := s.CA.IssueClient("system:node:"+node, []string{"system:nodes"}, 365*24*time.Hour)
 	if err != nil {
 		return fmt.Errorf("node identity: %w", err)
@@ -39,7 +42,7 @@ func (s *Server) startLocalAgent(ctx context.Context, ready <-chan struct{}) err
 	o.Runtime = "cri"
 	o.Real = agent.RealOptions{
 		DataDir: dir, NodeName: node, RegistryURL: s.URL,
-		RegistryCAFile: filepath.Join(s.opts.DataDir, "tls", "ca.crt"), ClusterCIDR: s.opts.ClusterCIDR,
+		RegistryCAFile: filepath.Join(opts.DataDir, "tls", "ca.crt"), ClusterCIDR: opts.ClusterCIDR,
 	}
 	go func() {
 		select {
