@@ -33,8 +33,10 @@ type RealOptions struct {
 	RegistryURL    string // the cluster registry nodes pull from
 	RegistryCAFile string // CA of the registry when it is https
 	ClusterCIDR    string // pod network of the whole cluster
-	BridgeName     string
-	KubeletPort    int32
+	// PodCIDR, when set, is this node's pod range (else node IPAM assigns).
+	PodCIDR     string
+	BridgeName  string
+	KubeletPort int32
 }
 
 // criRuntime is the CRI client, with the pod CIDR going to the
@@ -91,7 +93,7 @@ func runReal(ctx context.Context, o Options, client kubernetes.Interface) error 
 	}
 	k, err := kubelet.New(kubelet.Config{
 		NodeName: r.NodeName, Client: client, Runtime: criRuntime{Client: rt, sup: sup},
-		Capacity: capacity, Port: r.KubeletPort,
+		Capacity: capacity, Port: r.KubeletPort, PodCIDR: r.PodCIDR,
 		Addresses:  []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: r.NodeIP}, {Type: corev1.NodeHostName, Address: r.NodeName}},
 		NodeInfo:   nodeInfo(),
 		PodLogsDir: filepath.Join(r.DataDir, "pods-logs"),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,7 @@ func startLocalAgent(ctx context.Context, s *server.Server) error {
 	o.Real = agent.RealOptions{
 		DataDir: dir, NodeName: node, RegistryURL: s.URL,
 		RegistryCAFile: filepath.Join(opts.DataDir, "tls", "ca.crt"), ClusterCIDR: opts.ClusterCIDR,
+		PodCIDR: firstNodeCIDR(opts.ClusterCIDR),
 	}
 	go func() {
 		select {
@@ -55,4 +57,14 @@ func startLocalAgent(ctx context.Context, s *server.Server) error {
 		}
 	}()
 	return nil
+}
+
+// firstNodeCIDR is the first /24 of the cluster CIDR: the server's own node
+// gets it, so its pods have a network even before node IPAM runs.
+func firstNodeCIDR(cluster string) string {
+	_, n, err := net.ParseCIDR(cluster)
+	if err != nil || n.IP.To4() == nil {
+		return ""
+	}
+	return (&net.IPNet{IP: n.IP.To4(), Mask: net.CIDRMask(24, 32)}).String()
 }

@@ -3,9 +3,13 @@ package controllermanager
 import (
 	"context"
 
+	"rudder/internal/controller/cronjob"
 	"rudder/internal/controller/deployment"
+	"rudder/internal/controller/garbagecollector"
+	"rudder/internal/controller/job"
 	"rudder/internal/controller/namespace"
 	"rudder/internal/controller/replicaset"
+	"rudder/internal/controller/ttlafterfinished"
 )
 
 // controller is one entry of the table: build wires it to the shared
@@ -30,6 +34,22 @@ var controllers = []controller{
 	}},
 	{"deployment", func(d deps) (func(context.Context), error) {
 		c := deployment.New(d.client, d.factory, d.recorder("deployment-controller"))
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"job", func(d deps) (func(context.Context), error) {
+		c := job.New(d.client, d.factory, d.recorder("job-controller"), job.Options{})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"cronjob", func(d deps) (func(context.Context), error) {
+		c := cronjob.New(d.client, d.factory, d.recorder("cronjob-controller"), cronjob.Options{})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"ttl-after-finished", func(d deps) (func(context.Context), error) {
+		c := ttlafterfinished.New(d.client, d.factory, d.recorder("ttl-after-finished-controller"), ttlafterfinished.Options{})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"garbagecollector", func(d deps) (func(context.Context), error) {
+		c := garbagecollector.New(d.client, d.meta, garbagecollector.Options{})
 		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
 	}},
 }
