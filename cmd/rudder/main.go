@@ -54,7 +54,7 @@ func serverCommand(name string, apiOnly bool) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			fmt.Printf("Rudder API server ready at %s\nKubeconfig: %s\n", s.URL, s.KubeconfigPath)
+			fmt.Printf("Rudder API server ready at %s\nKubeconfig: %s\nJoin token: %s\n", s.URL, s.KubeconfigPath, s.JoinToken())
 			<-ctx.Done()
 			return nil
 		},

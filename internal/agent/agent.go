@@ -64,8 +64,8 @@ func DefaultOptions() Options {
 
 func (o *Options) validate() error {
 	switch {
-	case o.Kubeconfig == "" && (o.Server != "" || o.Token != ""):
-		return errors.New("joining with a token is not implemented yet")
+	case o.Kubeconfig == "" && (o.Server == "") != (o.Token == ""):
+		return errors.New("--server and --token go together")
 	case o.Kubeconfig == "":
 		return errors.New("--kubeconfig is required")
 	case o.Runtime != "fake" && o.Runtime != "cri":
@@ -81,6 +81,9 @@ func (o *Options) validate() error {
 // Run starts the simulated kubelets and returns when ctx ends (nil) or
 // when one of them fails (its error).
 func Run(ctx context.Context, o Options) error {
+	if err := joinIfAsked(ctx, &o); err != nil {
+		return err
+	}
 	if err := o.validate(); err != nil {
 		return err
 	}

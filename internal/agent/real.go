@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -13,6 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -20,8 +23,11 @@ import (
 
 	"rudder/internal/agent/cni"
 	"rudder/internal/agent/containerd"
+	"rudder/internal/agent/join"
 	"rudder/internal/kubelet"
+	"rudder/internal/kubelet/runtime"
 	"rudder/internal/kubelet/runtime/cri"
+	kubeletserver "rudder/internal/kubelet/server"
 )
 
 // RealOptions are what a node running real containers needs beyond the
@@ -59,6 +65,9 @@ func (r criRuntime) UpdateRuntimeConfig(ctx context.Context, req *runtimeapi.Upd
 // network, until ctx ends.
 func runReal(ctx context.Context, o Options, client kubernetes.Interface) error {
 	r := o.Real
+	if r.DataDir == "" {
+		r.DataDir = defaultAgentDataDir
+	}
 	if r.NodeName == "" {
 		h, err := os.Hostname()
 		if err != nil {
@@ -87,12 +96,19 @@ func runReal(ctx context.Context, o Options, client kubernetes.Interface) error 
 	if err := startNetwork(ctx, o, r, client); err != nil {
 		return err
 	}
+	if r.KubeletPort == 0 {
+		r.KubeletPort = 10250
+	}
+	crt := criRuntime{Client: rt, sup: sup}
+	if err := startNodeServer(ctx, o, r, crt, client); err != nil {
+		return err
+	}
 	capacity, err := machineCapacity(r.DataDir, o.MaxPods)
 	if err != nil {
 		return err
 	}
 	k, err := kubelet.New(kubelet.Config{
-		NodeName: r.NodeName, Client: client, Runtime: criRuntime{Client: rt, sup: sup},
+		NodeName: r.NodeName, Client: client, Runtime: crt,
 		Capacity: capacity, Port: r.KubeletPort, PodCIDR: r.PodCIDR,
 		Addresses:  []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: r.NodeIP}, {Type: corev1.NodeHostName, Address: r.NodeName}},
 		NodeInfo:   nodeInfo(),
@@ -223,4 +239,44 @@ func nodeInfo() corev1.NodeSystemInfo {
 		ContainerRuntimeVersion: "containerd://1.6", KubeletVersion: kubelet.KubeletVersion,
 		KubeProxyVersion: kubelet.KubeletVersion, OperatingSystem: "linux", Architecture: goruntime.GOARCH,
 	}
+}
+
+// startNodeServer serves logs, exec, attach and port-forward to the API
+// server (and only to it) on the kubelet port, with the node's serving
+// certificate from join.Paths (written by joining, or by the server for
+// its own node).
+func startNodeServer(ctx context.Context, o Options, r RealOptions, rt runtime.Runtime, client kubernetes.Interface) error {
+	files := join.Paths(r.DataDir)
+	cert, err := tls.LoadX509KeyPair(files.ServingCert, files.ServingKey)
+	if err != nil {
+		return fmt.Errorf("node serving certificate: %w", err)
+	}
+	caPEM, err := os.ReadFile(files.CA)
+	if err != nil {
+		return fmt.Errorf("cluster CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return fmt.Errorf("no certificate in %s", files.CA)
+	}
+	ks, err := kubeletserver.New(kubeletserver.Config{
+		Runtime: rt, ServingCert: cert, ClientCAs: pool, Logger: o.Logger,
+		Pods: func(ctx context.Context) ([]corev1.Pod, error) {
+			l, err := client.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + r.NodeName})
+			if err != nil {
+				return nil, err
+			}
+			return l.Items, nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	go func() {
+		addr := net.JoinHostPort("", fmt.Sprint(r.KubeletPort))
+		if err := ks.ListenAndServe(ctx, addr); err != nil && ctx.Err() == nil {
+			o.Logger.Error("node server stopped", "err", err)
+		}
+	}()
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rudder/internal/agent"
+	"rudder/internal/agent/join"
 	"rudder/internal/pki"
 	"rudder/internal/server"
 )
@@ -31,9 +32,13 @@ func startLocalAgent(ctx context.Context, s *server.Server) error {
 	if err != nil {
 		return fmt.Errorf("node identity: %w", err)
 	}
-	kubeconfig := filepath.Join(dir, "kubelet.kubeconfig")
+	files := join.Paths(dir)
+	kubeconfig := files.Kubeconfig
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("agent dir: %w", err)
+	}
+	if err := writeNodeFiles(s, node, files); err != nil {
+		return err
 	}
 	if err := pki.WriteKubeconfig(kubeconfig, s.URL, s.CA.CertPEM, cert, key, "system:node:"+node); err != nil {
 		return err
@@ -67,4 +72,19 @@ func firstNodeCIDR(cluster string) string {
 		return ""
 	}
 	return (&net.IPNet{IP: n.IP.To4(), Mask: net.CIDRMask(24, 32)}).String()
+}
+
+// writeNodeFiles gives the server's own node what joining gives others:
+// the cluster CA and a serving certificate for its node server.
+func writeNodeFiles(s *server.Server, node string, files join.Files) error {
+	cert, key, err := s.CA.IssueKubeletServing(node, []string{"127.0.0.1", s.AdvertiseHost()}, pki.KubeletServingValidity)
+	if err != nil {
+		return fmt.Errorf("node serving certificate: %w", err)
+	}
+	for path, data := range map[string][]byte{files.CA: s.CA.CertPEM, files.ServingCert: cert, files.ServingKey: key} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	return nil
 }

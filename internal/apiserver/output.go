@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"bytes"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"net/http"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -9,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-var statusGVK = metav1.SchemeGroupVersion.WithKind("Status")
+var statusGVK = schema.GroupVersionKind{Version: "v1", Kind: "Status"}
 
 // writeError answers with a metav1.Status in the negotiated encoding.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {

@@ -51,26 +51,35 @@ func (s *Server) EnableKubeletProxy(c KubeletClient) {
 func (s *Server) podConnect(sub string, c KubeletClient) SubresourceHandler {
 	return func(w http.ResponseWriter, r *http.Request, namespace, name string, _ []string) {
 		if err := checkConnectMethod(sub, r.Method); err != nil {
-			s.writeError(w, r, err)
+			writeConnectError(w, err)
 			return
 		}
 		pod, err := s.getPod(r.Context(), namespace, name)
 		if err != nil {
-			s.writeError(w, r, err)
+			writeConnectError(w, err)
 			return
 		}
 		path, err := kubeletPath(sub, pod, r.URL.Query())
 		if err != nil {
-			s.writeError(w, r, err)
+			writeConnectError(w, err)
 			return
 		}
 		node, endpoint, err := s.kubeletEndpoint(r.Context(), pod)
 		if err != nil {
-			s.writeError(w, r, err)
+			writeConnectError(w, err)
 			return
 		}
 		s.proxyToKubelet(w, r, c, node, &url.URL{Scheme: "https", Host: endpoint, Path: path, RawQuery: r.URL.RawQuery})
 	}
+}
+
+// writeConnectError answers with a v1 Status in JSON whatever the client
+// accepts: log and stream clients ask for text or upgrades, and kubectl
+// prints the Status message ("Error from server (BadRequest): ...").
+func writeConnectError(w http.ResponseWriter, err error) {
+	st := toStatus(err)
+	st.APIVersion, st.Kind = "v1", "Status"
+	writeJSON(w, int(st.Code), st)
 }
 
 func checkConnectMethod(sub, method string) error {
@@ -208,7 +217,7 @@ func (s *Server) proxyToKubelet(w http.ResponseWriter, r *http.Request, c Kubele
 			if errors.Is(err, context.Canceled) {
 				return // the client left
 			}
-			s.writeError(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("error dialing backend: %v", err)))
+			writeConnectError(w, apierrors.NewServiceUnavailable(fmt.Sprintf("error dialing backend: %v", err)))
 		},
 	}
 	rp.ServeHTTP(w, r)
