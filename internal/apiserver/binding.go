@@ -146,6 +146,12 @@ func (s *Server) checkDisruptionBudgets(r *http.Request, pod *corev1.Pod) error 
 				return nil, tooManyRequests(p.Name)
 			}
 			p.Status.DisruptionsAllowed--
+			// Recorded so the disruption controller does not count the pod
+			// as healthy again before it is gone.
+			if p.Status.DisruptedPods == nil {
+				p.Status.DisruptedPods = map[string]metav1.Time{}
+			}
+			p.Status.DisruptedPods[pod.Name] = metav1.Now()
 			return p, nil
 		})
 		if err != nil {

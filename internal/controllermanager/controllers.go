@@ -5,10 +5,18 @@ import (
 
 	"rudder/internal/controller/cronjob"
 	"rudder/internal/controller/deployment"
+	"rudder/internal/controller/disruption"
+	"rudder/internal/controller/endpoints"
+	"rudder/internal/controller/endpointslice"
 	"rudder/internal/controller/garbagecollector"
 	"rudder/internal/controller/job"
 	"rudder/internal/controller/namespace"
+	"rudder/internal/controller/nodeipam"
+	"rudder/internal/controller/nodelifecycle"
+	"rudder/internal/controller/podgc"
 	"rudder/internal/controller/replicaset"
+	"rudder/internal/controller/resourcequota"
+	"rudder/internal/controller/serviceaccount"
 	"rudder/internal/controller/ttlafterfinished"
 )
 
@@ -50,6 +58,44 @@ var controllers = []controller{
 	}},
 	{"garbagecollector", func(d deps) (func(context.Context), error) {
 		c := garbagecollector.New(d.client, d.meta, garbagecollector.Options{})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"endpoints", func(d deps) (func(context.Context), error) {
+		c := endpoints.New(d.client, d.factory, d.recorder("endpoint-controller"), endpoints.Options{
+			APIServerAddress: d.opts.APIServerHost, APIServerPort: d.opts.APIServerPort})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"endpointslice", func(d deps) (func(context.Context), error) {
+		c := endpointslice.New(d.client, d.factory, d.recorder("endpointslice-controller"), endpointslice.Options{})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"nodeipam", func(d deps) (func(context.Context), error) {
+		c, err := nodeipam.New(d.client, d.factory, d.recorder("node-ipam-controller"), nodeipam.Options{
+			ClusterCIDR: d.opts.ClusterCIDR, NodeMaskSize: d.opts.NodeCIDRMaskSize})
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) { c.Run(ctx, 1) }, nil
+	}},
+	{"nodelifecycle", func(d deps) (func(context.Context), error) {
+		c := nodelifecycle.New(d.client, d.factory, d.recorder("node-controller"), nodelifecycle.Options{
+			GracePeriod: d.opts.NodeMonitorGracePeriod})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"podgc", func(d deps) (func(context.Context), error) {
+		c := podgc.New(d.client, d.factory, d.recorder("pod-garbage-collector"), podgc.Options{})
+		return func(ctx context.Context) { c.Run(ctx, 1) }, nil
+	}},
+	{"serviceaccount", func(d deps) (func(context.Context), error) {
+		c := serviceaccount.New(d.client, d.factory, d.recorder("service-account-controller"), serviceaccount.Options{})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"resourcequota", func(d deps) (func(context.Context), error) {
+		c := resourcequota.New(d.client, d.factory, d.recorder("resourcequota-controller"), resourcequota.Options{})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"disruption", func(d deps) (func(context.Context), error) {
+		c := disruption.New(d.client, d.factory, d.recorder("disruption-controller"), disruption.Options{})
 		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
 	}},
 }

@@ -35,13 +35,9 @@ func (s *Server) admissionPlugins() ([]apiserver.Admission, error) {
 	}, nil
 }
 
-// background is a context that ends at Close, for the server's own loops.
-func (s *Server) background() context.Context {
-	if s.bgCtx == nil {
-		s.bgCtx, s.stopBackground = context.WithCancel(context.Background())
-	}
-	return s.bgCtx
-}
+// background is a context that ends at Close, for the server's own loops
+// (made at the start of Start, before any goroutine).
+func (s *Server) background() context.Context { return s.bgCtx }
 
 // repairServiceIPs makes the persisted IP and port allocations match the
 // Services that exist, now and every few minutes: a crash between

@@ -59,6 +59,7 @@ type Server struct {
 // Start brings the control plane up and returns once /readyz is ok.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	s := &Server{opts: opts, done: make(chan struct{})}
+	s.bgCtx, s.stopBackground = context.WithCancel(context.Background())
 	if err := s.start(ctx); err != nil {
 		s.Close()
 		return nil, err
