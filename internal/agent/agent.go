@@ -14,7 +14,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/record"
 
 	"rudder/internal/kubelet"
 	"rudder/internal/kubelet/runtime/fake"
@@ -103,10 +106,17 @@ func Run(ctx context.Context, o Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pods := configs[0].Pods
+	pods, objects := configs[0].Pods, configs[0].Objects
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); pods.Run(ctx) }()
+	go func() { defer wg.Done(); objects.Run(ctx) }()
+	events := record.NewBroadcaster(record.WithContext(ctx))
+	events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	defer events.Shutdown()
+	for i := range configs {
+		configs[i].Recorder = events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: configs[i].NodeName})
+	}
 	errs := make(chan error, len(configs))
 	for _, cfg := range configs {
 		k, err := kubelet.New(cfg)
@@ -156,6 +166,7 @@ func kubeletConfigs(o Options, client kubernetes.Interface) ([]kubelet.Config, e
 		return nil, err
 	}
 	pods := kubelet.NewPodSource(client, "")
+	objects := kubelet.NewObjectSource(client)
 	out := make([]kubelet.Config, 0, o.Count)
 	for i := range o.Count {
 		cidr, err := nthSubnet(o.PodCIDRBase, 24, i)
@@ -172,7 +183,7 @@ func kubeletConfigs(o Options, client kubernetes.Interface) ([]kubelet.Config, e
 		}
 		name := fmt.Sprintf("%s-%d", o.NodeNamePrefix, i)
 		out = append(out, kubelet.Config{
-			NodeName: name, Client: client, Runtime: rt, Pods: pods,
+			NodeName: name, Client: client, Runtime: rt, Pods: pods, Objects: objects,
 			Capacity:  capacity,
 			Labels:    map[string]string{"rudder.dev/simulated": "true"},
 			Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}, {Type: corev1.NodeHostName, Address: name}},

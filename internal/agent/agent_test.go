@@ -23,9 +23,10 @@ func TestOptionsValidation(t *testing.T) {
 		edit func(*Options)
 		want string
 	}{
-		{"token without kubeconfig", func(o *Options) { o.Server, o.Token = "https://x:6443", "abc" }, "joining with a token is not implemented yet"},
+		{"server without token", func(o *Options) { o.Server = "https://x:6443" }, "--server and --token go together"},
+		{"join an unreachable server", func(o *Options) { o.Server, o.Token, o.Real.DataDir = "https://127.0.0.1:1", "abc", t.TempDir() }, "joining https://127.0.0.1:1"},
 		{"no kubeconfig", func(o *Options) {}, "--kubeconfig is required"},
-		{"cri runtime", func(o *Options) { o.Kubeconfig, o.Runtime = "k", "cri" }, "not implemented yet"},
+		{"missing kubeconfig file", func(o *Options) { o.Kubeconfig, o.Runtime = "/nonexistent/k", "cri" }, "load kubeconfig"},
 		{"unknown runtime", func(o *Options) { o.Kubeconfig, o.Runtime = "k", "docker" }, "unknown runtime"},
 		{"zero count", func(o *Options) { o.Kubeconfig, o.Count = "k", 0 }, "--count"},
 	}

@@ -113,6 +113,7 @@ func runReal(ctx context.Context, o Options, client kubernetes.Interface) error 
 		Addresses:  []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: r.NodeIP}, {Type: corev1.NodeHostName, Address: r.NodeName}},
 		NodeInfo:   nodeInfo(),
 		PodLogsDir: filepath.Join(r.DataDir, "pods-logs"),
+		RootDir:    filepath.Join(r.DataDir, "kubelet"),
 		Logger:     o.Logger,
 	})
 	if err != nil {

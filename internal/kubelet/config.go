@@ -7,10 +7,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
 	"rudder/internal/kubelet/prober"
 	"rudder/internal/kubelet/runtime"
+	"rudder/internal/kubelet/volume"
 )
 
 // Config is everything a kubelet needs. Zero durations take the Kubernetes
@@ -47,12 +49,37 @@ type Config struct {
 	// Pods is a pod source shared by several kubelets in one process; nil
 	// makes the kubelet watch its own pods (fieldSelector spec.nodeName).
 	Pods   *PodSource
-	Prober prober.Manager // default: prober.Default (no probes)
+	Prober prober.Manager // default: real probes (prober.NewManager)
 
 	ClusterDNS    []string // default: 10.43.0.10
 	ClusterDomain string   // default: cluster.local
 	PodLogsDir    string   // default: /var/log/pods
 	CgroupRoot    string   // default: /kubepods
+	// CgroupFS is the cgroup filesystem where pod cgroups are made
+	// (cgroupfs driver). Default: /sys/fs/cgroup on a real node (RootDir
+	// set), none on a simulated one; "-" disables pod cgroups.
+	CgroupFS string
+
+	// RootDir holds pod dirs (<RootDir>/pods/<uid>: volumes, etc-hosts,
+	// resolv.conf), like kubelet --root-dir (/var/lib/kubelet). Empty: a
+	// simulated node, which resolves volume sources but writes no files.
+	RootDir string
+	// ResolvConf is the node's resolver file (dnsPolicy Default, and the
+	// search domains appended for ClusterFirst). Default /etc/resolv.conf;
+	// "-" for none.
+	ResolvConf string
+	// HostsFile is the node's hosts file given to hostNetwork pods.
+	// Default /etc/hosts.
+	HostsFile string
+	// Objects caches the ConfigMaps, Secrets and Services pods consume;
+	// nil makes the kubelet run its own. Share one among the kubelets of a
+	// process.
+	Objects *ObjectSource
+	// Mounter mounts memory-backed emptyDirs (default: mount(2)).
+	Mounter volume.Mounter
+	// Recorder records the kubelet's events; nil: one writing core/v1
+	// Events to the API server as component "kubelet" on NodeName.
+	Recorder record.EventRecorder
 
 	Logger *slog.Logger
 }
@@ -86,9 +113,6 @@ func (c *Config) setDefaults() {
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}
 	}
-	if c.Prober == nil {
-		c.Prober = prober.Default{}
-	}
 	if c.ClusterDNS == nil {
 		c.ClusterDNS = []string{"10.43.0.10"}
 	}
@@ -97,6 +121,17 @@ func (c *Config) setDefaults() {
 	}
 	if c.PodLogsDir == "" {
 		c.PodLogsDir = "/var/log/pods"
+	}
+	if c.ResolvConf == "" {
+		c.ResolvConf = "/etc/resolv.conf"
+	} else if c.ResolvConf == "-" {
+		c.ResolvConf = ""
+	}
+	if c.CgroupFS == "" && c.RootDir != "" {
+		c.CgroupFS = "/sys/fs/cgroup"
+	}
+	if c.HostsFile == "" {
+		c.HostsFile = "/etc/hosts"
 	}
 	if c.CgroupRoot == "" {
 		c.CgroupRoot = "/kubepods"

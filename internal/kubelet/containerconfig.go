@@ -8,17 +8,36 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"rudder/internal/kubelet/fieldpath"
+	"rudder/internal/kubelet/volume"
 )
 
-// containerConfig is the CRI description of one container instance.
-func (k *Kubelet) containerConfig(pod *corev1.Pod, c *corev1.Container, attempt uint32, podIP string) *runtimeapi.ContainerConfig {
-	return &runtimeapi.ContainerConfig{
+// containerConfig is the CRI description of one container instance. Its
+// error (a missing ConfigMap or Secret, a bad subPath) is reported as the
+// container's CreateContainerConfigError.
+func (s *podSync) containerConfig(c *corev1.Container, attempt uint32) (*runtimeapi.ContainerConfig, error) {
+	k, pod := s.k, s.pod
+	env, err := containerEnv(envInput{
+		Pod: pod, Container: c, Objects: k.objects, Services: serviceLinkServices(pod, k.objects.Services),
+		Status: s.fieldStatus(), Allocatable: k.cfg.Allocatable,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mounts, err := volume.ContainerMounts(c, s.vols, func(v string) string { return expandAll([]string{v}, env)[0] })
+	if err != nil {
+		return nil, err
+	}
+	mounts = append(mounts, s.podMounts(mounts)...)
+	cfg := &runtimeapi.ContainerConfig{
 		Metadata:   &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: attempt},
 		Image:      &runtimeapi.ImageSpec{Image: c.Image},
-		Command:    c.Command,
-		Args:       c.Args,
+		Command:    expandAll(c.Command, env),
+		Args:       expandAll(c.Args, env),
 		WorkingDir: c.WorkingDir,
-		Envs:       k.containerEnv(pod, c, podIP),
+		Envs:       criEnv(env),
+		Mounts:     mounts,
 		Labels: map[string]string{
 			labelPodName: pod.Name, labelPodNamespace: pod.Namespace, labelPodUID: string(pod.UID),
 			labelContainerName: c.Name,
@@ -31,10 +50,44 @@ func (k *Kubelet) containerConfig(pod *corev1.Pod, c *corev1.Container, attempt 
 		LogPath: path.Join(c.Name, fmt.Sprintf("%d.log", attempt)),
 		Stdin:   c.Stdin, StdinOnce: c.StdinOnce, Tty: c.TTY,
 		Linux: &runtimeapi.LinuxContainerConfig{
-			Resources:       linuxResources(c),
+			Resources:       linuxResources(c, podQOSClass(&pod.Spec), k.cfg.Capacity),
 			SecurityContext: containerSecurity(pod, c),
 		},
 	}
+	return cfg, nil
+}
+
+// podMounts are the pod's /etc/hosts and /etc/resolv.conf, unless the
+// container mounts something there itself.
+func (s *podSync) podMounts(own []*runtimeapi.Mount) []*runtimeapi.Mount {
+	taken := map[string]bool{}
+	for _, m := range own {
+		taken[m.ContainerPath] = true
+	}
+	var out []*runtimeapi.Mount
+	for _, m := range s.podFiles {
+		if !taken[m.ContainerPath] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// fieldStatus is what the downward API reports as the pod's and host's IPs.
+func (s *podSync) fieldStatus() fieldpath.Status {
+	st := fieldpath.Status{HostIPs: s.k.hostIPs(), PodIPs: s.sbIPs}
+	if s.pod.Spec.HostNetwork {
+		st.PodIPs = st.HostIPs
+	}
+	return st
+}
+
+func criEnv(env []envVar) []*runtimeapi.KeyValue {
+	out := make([]*runtimeapi.KeyValue, 0, len(env))
+	for _, e := range env {
+		out = append(out, &runtimeapi.KeyValue{Key: e.Name, Value: e.Value})
+	}
+	return out
 }
 
 // containerHash changes when the mutable part of a container spec (its
@@ -43,56 +96,6 @@ func containerHash(c *corev1.Container) string {
 	h := fnv.New32a()
 	h.Write([]byte(c.Image))
 	return strconv.FormatUint(uint64(h.Sum32()), 16)
-}
-
-// containerEnv resolves literal values and the downward-API fields known
-// without other objects. ConfigMap/Secret references are not resolved yet.
-func (k *Kubelet) containerEnv(pod *corev1.Pod, c *corev1.Container, podIP string) []*runtimeapi.KeyValue {
-	var out []*runtimeapi.KeyValue
-	for _, e := range c.Env {
-		v := e.Value
-		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
-			v = k.fieldValue(pod, e.ValueFrom.FieldRef.FieldPath, podIP)
-		}
-		out = append(out, &runtimeapi.KeyValue{Key: e.Name, Value: v})
-	}
-	return out
-}
-
-func (k *Kubelet) fieldValue(pod *corev1.Pod, field, podIP string) string {
-	switch field {
-	case "metadata.name":
-		return pod.Name
-	case "metadata.namespace":
-		return pod.Namespace
-	case "metadata.uid":
-		return string(pod.UID)
-	case "spec.nodeName":
-		return pod.Spec.NodeName
-	case "spec.serviceAccountName":
-		return pod.Spec.ServiceAccountName
-	case "status.podIP":
-		return podIP
-	case "status.hostIP":
-		if ips := k.hostIPs(); len(ips) > 0 {
-			return ips[0]
-		}
-	}
-	return ""
-}
-
-func linuxResources(c *corev1.Container) *runtimeapi.LinuxContainerResources {
-	r := &runtimeapi.LinuxContainerResources{CpuShares: 2, CpuPeriod: 100000}
-	if cpu, ok := c.Resources.Requests[corev1.ResourceCPU]; ok {
-		r.CpuShares = max(2, cpu.MilliValue()*1024/1000)
-	}
-	if cpu, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
-		r.CpuQuota = cpu.MilliValue() * r.CpuPeriod / 1000
-	}
-	if mem, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
-		r.MemoryLimitInBytes = mem.Value()
-	}
-	return r
 }
 
 func containerSecurity(pod *corev1.Pod, c *corev1.Container) *runtimeapi.LinuxContainerSecurityContext {

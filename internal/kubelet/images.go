@@ -20,17 +20,25 @@ func (k *Kubelet) ensureImage(ctx context.Context, pod *corev1.Pod, c *corev1.Co
 			return &corev1.ContainerStateWaiting{Reason: "ErrImageInspect", Message: fmt.Sprintf("inspect image %q: %v", c.Image, err)}
 		}
 		if st.Image != nil {
+			k.event(pod, c.Name, corev1.EventTypeNormal, reasonPulled, "Container image %q already present on machine", c.Image)
 			return nil
 		}
 	}
 	if policy == corev1.PullNever {
-		return &corev1.ContainerStateWaiting{Reason: "ErrImageNeverPull",
-			Message: fmt.Sprintf("Container image %q is not present with pull policy of Never", c.Image)}
+		msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", c.Image)
+		k.event(pod, c.Name, corev1.EventTypeWarning, "ErrImageNeverPull", "%s", msg)
+		return &corev1.ContainerStateWaiting{Reason: "ErrImageNeverPull", Message: msg}
 	}
+	k.event(pod, c.Name, corev1.EventTypeNormal, reasonPulling, "Pulling image %q", c.Image)
+	start := k.cfg.Clock.Now()
 	if _, err := k.rt.PullImage(ctx, &runtimeapi.PullImageRequest{Image: spec, SandboxConfig: sb}); err != nil {
 		k.log.Info("pull image failed", "pod", podKey(pod), "image", c.Image, "err", err)
+		k.event(pod, c.Name, corev1.EventTypeWarning, reasonFailed, "Failed to pull image %q: %v", c.Image, err)
+		k.event(pod, c.Name, corev1.EventTypeWarning, reasonFailed, "Error: ErrImagePull")
 		return &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: err.Error()}
 	}
+	took := k.cfg.Clock.Since(start)
+	k.event(pod, c.Name, corev1.EventTypeNormal, reasonPulled, "Successfully pulled image %q in %s (%s including waiting)", c.Image, took, took)
 	return nil
 }
 

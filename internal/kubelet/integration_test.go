@@ -26,6 +26,7 @@ type cluster struct {
 	t        *testing.T
 	client   kubernetes.Interface
 	runtimes []*fake.Runtime
+	roots    []string // kubelet root dirs
 	kubelets []*kubelet.Kubelet
 	stops    []func()
 }
@@ -62,6 +63,7 @@ func startCluster(t *testing.T, nodes int) *cluster {
 			t.Fatal(err)
 		}
 		c.runtimes = append(c.runtimes, rt)
+		c.roots = append(c.roots, t.TempDir())
 		c.kubelets = append(c.kubelets, nil)
 		c.stops = append(c.stops, c.startKubelet(i))
 	}
@@ -80,7 +82,8 @@ func nodeName(i int) string { return fmt.Sprintf("node-%d", i) }
 func (c *cluster) startKubelet(i int) func() {
 	k, err := kubelet.New(kubelet.Config{
 		NodeName: nodeName(i), Client: c.client, Runtime: c.runtimes[i],
-		PodCIDR:       fmt.Sprintf("10.42.%d.0/24", i),
+		PodCIDR: fmt.Sprintf("10.42.%d.0/24", i),
+		RootDir: c.roots[i], ResolvConf: "-", CgroupFS: "-", // fake containers: no real cgroups
 		Capacity:      corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourcePods: resource.MustParse("110")},
 		Addresses:     []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: fmt.Sprintf("192.168.0.%d", 10+i)}},
 		LeaseDuration: 2 * time.Second, StatusUpdateFrequency: time.Second,

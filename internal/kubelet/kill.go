@@ -11,6 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"rudder/internal/kubelet/fieldpath"
 )
 
 // stopContainer sends SIGTERM and, after grace seconds, SIGKILL (the
@@ -24,32 +26,48 @@ func (k *Kubelet) stopContainer(ctx context.Context, id string, grace int64) err
 }
 
 // killPod stops every running container, app containers first (in
-// parallel), then sidecars, then the sandboxes.
+// parallel, each after its preStop hook), then sidecars, then the
+// sandboxes.
 func (k *Kubelet) killPod(ctx context.Context, pod *corev1.Pod, rt *podRuntime, grace int64) error {
 	sidecars := map[string]bool{}
 	for i := range pod.Spec.InitContainers {
 		sidecars[pod.Spec.InitContainers[i].Name] = isSidecar(&pod.Spec.InitContainers[i])
 	}
-	var apps, last []string
+	var apps, last []*containerInfo
 	for name, list := range rt.Containers {
 		for _, c := range list {
 			if !c.running() && c.State != runtimeapi.ContainerState_CONTAINER_CREATED {
 				continue
 			}
 			if sidecars[name] {
-				last = append(last, c.ID)
+				last = append(last, c)
 			} else {
-				apps = append(apps, c.ID)
+				apps = append(apps, c)
 			}
 		}
 	}
-	if err := k.stopAll(ctx, apps, grace); err != nil {
+	st := k.runtimeStatus(pod, rt)
+	if err := k.killAll(ctx, pod, apps, grace, st); err != nil {
 		return err
 	}
-	if err := k.stopAll(ctx, last, grace); err != nil {
+	if err := k.killAll(ctx, pod, last, grace, st); err != nil {
 		return err
 	}
 	return k.stopSandboxes(ctx, rt)
+}
+
+func (k *Kubelet) killAll(ctx context.Context, pod *corev1.Pod, cs []*containerInfo, grace int64, st fieldpath.Status) error {
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = k.killContainer(ctx, pod, containerSpec(pod, c.Name), c.ID, grace, st)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func (k *Kubelet) stopAll(ctx context.Context, ids []string, grace int64) error {
@@ -126,6 +144,12 @@ func (k *Kubelet) cleanupPod(ctx context.Context, ref podRef, rt *podRuntime) (t
 		if _, e := k.rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.ID}); e != nil && !isNotFound(e) {
 			err = errors.Join(err, fmt.Errorf("remove sandbox %s: %w", sb.ID, e))
 		}
+	}
+	if err == nil {
+		err = k.volumes.TearDown(ref.UID)
+	}
+	if err == nil {
+		err = k.removePodCgroup(ref.UID)
 	}
 	if err != nil {
 		k.log.Warn("clean up pod", "pod", ref.Namespace+"/"+ref.Name, "err", err)

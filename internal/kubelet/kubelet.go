@@ -15,9 +15,14 @@ import (
 	"google.golang.org/grpc/status"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"rudder/internal/kubelet/cgroup"
+	"rudder/internal/kubelet/prober"
 	"rudder/internal/kubelet/runtime"
+	"rudder/internal/kubelet/volume"
 )
 
 // Kubelet runs the pods of one node.
@@ -27,15 +32,21 @@ type Kubelet struct {
 	log         *slog.Logger
 	runtimeName string
 
-	pods     *PodSource
-	ownPods  bool // pods is this kubelet's own informer, run by it
-	workers  *podWorkers
-	status   *statusManager
-	backOff  *backOff
-	paused   atomic.Bool // heartbeat paused (tests)
-	nodeUID  atomic.Value
-	lease    *coordinationv1.Lease // owned by the lease loop
-	nodeCIDR string                // pod CIDR last pushed to the runtime
+	pods       *PodSource
+	ownPods    bool // pods is this kubelet's own informer, run by it
+	objects    *ObjectSource
+	ownObjects bool
+	volumes    *volume.Manager
+	cgroups    atomic.Pointer[cgroup.Manager] // nil: no pod cgroups
+	recorder   record.EventRecorder
+	broadcast  record.EventBroadcaster // nil when Config.Recorder was given
+	workers    *podWorkers
+	status     *statusManager
+	backOff    *backOff
+	paused     atomic.Bool // heartbeat paused (tests)
+	nodeUID    atomic.Value
+	lease      *coordinationv1.Lease // owned by the lease loop
+	nodeCIDR   string                // pod CIDR last pushed to the runtime
 
 	// nodeMu guards the node heartbeat state shared by the status loop.
 	nodeMu         sync.Mutex
@@ -48,11 +59,22 @@ func New(cfg Config) (*Kubelet, error) {
 		return nil, err
 	}
 	cfg.setDefaults()
-	k := &Kubelet{cfg: cfg, rt: cfg.Runtime, log: cfg.Logger, pods: cfg.Pods}
+	k := &Kubelet{cfg: cfg, rt: cfg.Runtime, log: cfg.Logger, pods: cfg.Pods, objects: cfg.Objects, recorder: cfg.Recorder}
 	if k.pods == nil {
 		k.pods = NewPodSource(cfg.Client, cfg.NodeName)
 		k.ownPods = true
 	}
+	if k.objects == nil {
+		k.objects = NewObjectSource(cfg.Client)
+		k.ownObjects = true
+	}
+	if k.recorder == nil {
+		k.recorder, k.broadcast = newRecorder(&k.cfg)
+	}
+	k.cgroups.Store(newCgroups(&k.cfg))
+	k.volumes = volume.NewManager(volume.Options{
+		RootDir: cfg.RootDir, Objects: k.objects, Mounter: cfg.Mounter, Allocatable: cfg.Allocatable,
+	})
 	k.backOff = newBackOff(cfg.BackOffInitial, cfg.BackOffMax, cfg.BackOffReset)
 	k.status = newStatusManager(cfg.Client, k.pods, k.log)
 	return k, nil
@@ -84,18 +106,32 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); f(ctx) }()
 	}
+	if k.broadcast != nil {
+		startRecording(k.broadcast, &k.cfg)
+		defer k.broadcast.Shutdown()
+	}
 	if k.ownPods {
 		goLoop(k.pods.Run)
+	}
+	if k.ownObjects {
+		goLoop(k.objects.Run)
 	}
 	goLoop(k.leaseLoop)
 	goLoop(k.nodeStatusLoop)
 	goLoop(k.status.run)
-	if !k.pods.WaitForSync(ctx) {
+	if !k.pods.WaitForSync(ctx) || !k.objects.WaitForSync(ctx) {
 		wg.Wait()
 		return ctx.Err()
 	}
+	if k.cfg.Prober == nil {
+		k.cfg.Prober = prober.NewManager(ctx, prober.Options{
+			Runtime: k.rt, Clock: k.cfg.Clock, Recorder: k.recorder, Logger: k.log,
+		})
+	}
 	k.workers = newPodWorkers(ctx, k.syncPod, k.cfg.Clock, k.cfg.SyncFrequency)
 	unsubscribe := k.pods.Subscribe(k.cfg.NodeName, k.workers.wakeRef)
+	defer k.objects.Subscribe(k.wakeNamespace)()
+	k.adoptPodDirs()
 	goLoop(k.relistLoop)
 	goLoop(k.probeUpdatesLoop)
 	<-ctx.Done()
@@ -141,6 +177,36 @@ func (k *Kubelet) probeUpdatesLoop(ctx context.Context) {
 			return
 		case uid := <-updates:
 			k.workers.wakeUID(uid)
+		}
+	}
+}
+
+// adoptPodDirs gives a worker to each pod dir of a pod this node no
+// longer runs (deleted while the kubelet was down): its cleanup removes
+// the volumes.
+func (k *Kubelet) adoptPodDirs() {
+	uids, err := k.volumes.PodDirs()
+	if err != nil {
+		k.log.Warn("list pod dirs", "err", err)
+		return
+	}
+	known := map[types.UID]bool{}
+	for _, pod := range k.pods.List(k.cfg.NodeName) {
+		known[pod.UID] = true
+	}
+	for _, uid := range uids {
+		if !known[uid] {
+			k.workers.wakeRef(podRef{UID: uid})
+		}
+	}
+}
+
+// wakeNamespace syncs this node's pods of a namespace whose ConfigMap or
+// Secret changed, so that their volumes and pending containers catch up.
+func (k *Kubelet) wakeNamespace(ns string) {
+	for _, pod := range k.pods.List(k.cfg.NodeName) {
+		if pod.Namespace == ns {
+			k.workers.wakeUID(pod.UID)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"rudder/internal/kubelet/volume"
 )
 
 // podSync is one sync of a running pod: what to start or restart.
@@ -17,7 +19,10 @@ type podSync struct {
 	rt      *podRuntime
 	sandbox *runtimeapi.PodSandboxConfig
 	sbID    string
-	sbIP    string
+	sbIPs   []string
+
+	vols     map[string]volume.Volume // set-up volumes by name
+	podFiles []*runtimeapi.Mount      // the pod's /etc/hosts and /etc/resolv.conf
 
 	waiting map[string]*corev1.ContainerStateWaiting
 	changed bool          // the runtime changed: re-inspect before status
@@ -33,6 +38,41 @@ func (s *podSync) after(d time.Duration) {
 	}
 }
 
+// prepare makes what containers need: volumes (before the sandbox, as in
+// Kubernetes), the pod cgroup, the sandbox, the pod's hosts and resolver
+// files. False when containers cannot be synced now.
+func (s *podSync) prepare() bool {
+	if sb := s.rt.sandbox(); sb != nil && sb.Ready {
+		s.sbIPs = sb.IPs
+	}
+	vols, err := s.k.volumes.SetUp(s.pod, s.fieldStatus())
+	if err != nil {
+		s.k.event(s.pod, "", corev1.EventTypeWarning, reasonFailedMount, "%v", err)
+		s.after(retryDelay)
+		return false
+	}
+	s.vols = vols
+	if err := s.k.ensurePodCgroup(s.pod); err != nil {
+		// Not fatal: the runtime creates a missing cgroup parent itself,
+		// only the pod-level limits are then missing.
+		s.k.log.Warn("pod cgroup", "pod", podKey(s.pod), "err", err)
+	}
+	if err := s.ensureSandbox(); err != nil {
+		s.k.log.Warn("create sandbox", "pod", podKey(s.pod), "err", err)
+		s.k.event(s.pod, "", corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
+		s.after(retryDelay)
+		return false
+	}
+	files, err := s.k.writePodFiles(s.pod, s.fieldStatus().PodIPs)
+	if err != nil {
+		s.k.log.Warn("pod hosts/resolv.conf", "pod", podKey(s.pod), "err", err)
+		s.after(retryDelay)
+		return false
+	}
+	s.podFiles = files
+	return true
+}
+
 // ensureSandbox reuses the newest ready sandbox or creates a new one.
 func (s *podSync) ensureSandbox() error {
 	sb := s.rt.sandbox()
@@ -41,10 +81,7 @@ func (s *podSync) ensureSandbox() error {
 		attempt = sb.Attempt
 	}
 	if sb != nil && sb.Ready {
-		s.sandbox, s.sbID = s.k.sandboxConfig(s.pod, attempt), sb.ID
-		if len(sb.IPs) > 0 {
-			s.sbIP = sb.IPs[0]
-		}
+		s.sandbox, s.sbID, s.sbIPs = s.k.sandboxConfig(s.pod, attempt), sb.ID, sb.IPs
 		return nil
 	}
 	if sb != nil {
@@ -60,7 +97,13 @@ func (s *podSync) ensureSandbox() error {
 	if err != nil {
 		return fmt.Errorf("status of new sandbox: %w", err)
 	}
-	s.sbIP = st.Status.GetNetwork().GetIp()
+	s.sbIPs = nil
+	if n := st.Status.GetNetwork(); n.GetIp() != "" {
+		s.sbIPs = append(s.sbIPs, n.Ip)
+		for _, ip := range n.AdditionalIps {
+			s.sbIPs = append(s.sbIPs, ip.Ip)
+		}
+	}
 	return nil
 }
 
@@ -127,9 +170,11 @@ func (s *podSync) ensureContainer(c *corev1.Container, mayRestart func(int32) bo
 		return s.start(c, 0)
 	case l.running() && l.Hash != "" && l.Hash != containerHash(c):
 		s.k.log.Info("container spec changed, restarting", "pod", podKey(s.pod), "container", c.Name)
-		return s.kill(l, gracePeriod(s.pod)) && s.start(c, l.Attempt+1)
+		s.k.event(s.pod, c.Name, corev1.EventTypeNormal, reasonKilling, "Container %s definition changed, will be restarted", c.Name)
+		return s.kill(c, l, gracePeriod(s.pod)) && s.start(c, l.Attempt+1)
 	case l.running() && !s.k.cfg.Prober.Alive(s.pod.UID, l.ID):
-		s.kill(l, gracePeriod(s.pod)) // restarted by the next sync, with back-off
+		s.k.event(s.pod, c.Name, corev1.EventTypeNormal, reasonKilling, "Container %s failed %s probe, will be restarted", c.Name, s.k.cfg.Prober.Failed(s.pod.UID, l.ID))
+		s.kill(c, l, gracePeriod(s.pod)) // restarted by the next sync, with back-off
 		s.after(time.Millisecond)
 		return false
 	case l.running():
@@ -154,6 +199,8 @@ func (s *podSync) restart(c *corev1.Container, l *containerInfo) bool {
 			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)",
 				delay, c.Name, s.pod.Name, s.pod.Namespace, s.pod.UID),
 		}
+		s.k.event(s.pod, c.Name, corev1.EventTypeWarning, reasonBackOff, "Back-off restarting failed container %s in pod %s_%s(%s)",
+			c.Name, s.pod.Name, s.pod.Namespace, s.pod.UID)
 		s.after(l.finished().Add(delay).Sub(now))
 		return false
 	}
@@ -173,32 +220,42 @@ func (s *podSync) start(c *corev1.Container, attempt uint32) bool {
 		s.after(s.k.cfg.BackOffInitial)
 		return false
 	}
-	cfg := s.k.containerConfig(s.pod, c, attempt, s.sbIP)
+	cfg, err := s.containerConfig(c, attempt)
+	if err != nil {
+		return s.failStart(c, "CreateContainerConfigError", err)
+	}
 	resp, err := s.k.rt.CreateContainer(s.ctx, &runtimeapi.CreateContainerRequest{
 		PodSandboxId: s.sbID, Config: cfg, SandboxConfig: s.sandbox,
 	})
 	if err != nil {
-		s.waiting[c.Name] = &corev1.ContainerStateWaiting{Reason: "CreateContainerError", Message: err.Error()}
-		s.after(s.k.cfg.BackOffInitial)
-		return false
+		return s.failStart(c, "CreateContainerError", err)
 	}
 	s.changed = true
+	s.k.event(s.pod, c.Name, corev1.EventTypeNormal, reasonCreated, "Created container %s", c.Name)
 	return s.startCreated(c, resp.ContainerId)
+}
+
+// failStart reports a container that could not be started, and retries.
+func (s *podSync) failStart(c *corev1.Container, reason string, err error) bool {
+	s.waiting[c.Name] = &corev1.ContainerStateWaiting{Reason: reason, Message: err.Error()}
+	s.k.event(s.pod, c.Name, corev1.EventTypeWarning, reasonFailed, "Error: %v", err)
+	s.after(s.k.cfg.BackOffInitial)
+	return false
 }
 
 func (s *podSync) startCreated(c *corev1.Container, id string) bool {
 	if _, err := s.k.rt.StartContainer(s.ctx, &runtimeapi.StartContainerRequest{ContainerId: id}); err != nil {
-		s.waiting[c.Name] = &corev1.ContainerStateWaiting{Reason: "RunContainerError", Message: err.Error()}
-		s.after(s.k.cfg.BackOffInitial)
-		return false
+		return s.failStart(c, "RunContainerError", err)
 	}
 	s.changed = true
-	return true
+	s.k.event(s.pod, c.Name, corev1.EventTypeNormal, reasonStarted, "Started container %s", c.Name)
+	return s.k.runPostStart(s.ctx, s.pod, c, id, s.fieldStatus(), s.waiting)
 }
 
-func (s *podSync) kill(l *containerInfo, grace int64) bool {
+// kill stops a container, running its preStop hook first.
+func (s *podSync) kill(c *corev1.Container, l *containerInfo, grace int64) bool {
 	s.changed = true
-	if err := s.k.stopContainer(s.ctx, l.ID, grace); err != nil {
+	if err := s.k.killContainer(s.ctx, s.pod, c, l.ID, grace, s.fieldStatus()); err != nil {
 		s.k.log.Warn("stop container", "pod", podKey(s.pod), "container", l.Name, "err", err)
 		s.after(retryDelay)
 		return false

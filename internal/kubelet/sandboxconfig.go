@@ -76,30 +76,11 @@ func podNamespaces(pod *corev1.Pod) *runtimeapi.NamespaceOption {
 	return &runtimeapi.NamespaceOption{Network: mode(pod.Spec.HostNetwork), Ipc: mode(pod.Spec.HostIPC), Pid: pid}
 }
 
-// dnsConfig follows the pod's dnsPolicy (ClusterFirst by default).
+// dnsConfig is the pod's resolver for the runtime (which writes its own
+// resolv.conf when the kubelet mounts none, e.g. on simulated nodes).
 func (k *Kubelet) dnsConfig(pod *corev1.Pod) *runtimeapi.DNSConfig {
-	cfg := &runtimeapi.DNSConfig{}
-	policy := pod.Spec.DNSPolicy
-	clusterFirst := policy == "" || policy == corev1.DNSClusterFirst && !pod.Spec.HostNetwork ||
-		policy == corev1.DNSClusterFirstWithHostNet
-	if clusterFirst && len(k.cfg.ClusterDNS) > 0 {
-		d := k.cfg.ClusterDomain
-		cfg.Servers = append(cfg.Servers, k.cfg.ClusterDNS...)
-		cfg.Searches = []string{pod.Namespace + ".svc." + d, "svc." + d, d}
-		cfg.Options = []string{"ndots:5"}
-	}
-	if pc := pod.Spec.DNSConfig; pc != nil {
-		cfg.Servers = append(cfg.Servers, pc.Nameservers...)
-		cfg.Searches = append(cfg.Searches, pc.Searches...)
-		for _, o := range pc.Options {
-			opt := o.Name
-			if o.Value != nil {
-				opt += ":" + *o.Value
-			}
-			cfg.Options = append(cfg.Options, opt)
-		}
-	}
-	return cfg
+	r := k.podResolver(pod)
+	return &runtimeapi.DNSConfig{Servers: r.Servers, Searches: r.Searches, Options: r.Options}
 }
 
 func portMappings(pod *corev1.Pod) []*runtimeapi.PortMapping {

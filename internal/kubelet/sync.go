@@ -38,10 +38,7 @@ func (k *Kubelet) syncPod(ctx context.Context, ref podRef) (time.Duration, bool)
 // runPod starts what should run and reports status.
 func (k *Kubelet) runPod(ctx context.Context, pod *corev1.Pod, rt *podRuntime) time.Duration {
 	s := &podSync{k: k, ctx: ctx, pod: pod, rt: rt, waiting: map[string]*corev1.ContainerStateWaiting{}}
-	if err := s.ensureSandbox(); err != nil {
-		k.log.Warn("create sandbox", "pod", podKey(pod), "err", err)
-		s.after(retryDelay)
-	} else {
+	if s.prepare() {
 		s.syncContainers()
 	}
 	if s.changed {
@@ -49,13 +46,15 @@ func (k *Kubelet) runPod(ctx context.Context, pod *corev1.Pod, rt *podRuntime) t
 			s.rt = fresh
 		}
 	}
+	// Probes first: a container that just started must not look ready
+	// before its readiness probe exists.
+	k.cfg.Prober.Sync(pod, runningTargets(pod, s.rt, k.runtimeStatus(pod, s.rt).PodIPs))
 	status := k.computeStatus(pod, s.rt, s.waiting, false)
 	if terminalPhase(status.Phase) {
 		// Finished: stop the sidecars and the sandbox, then report.
 		k.status.set(pod, status)
 		return k.finishPod(ctx, pod, s.rt)
 	}
-	k.cfg.Prober.Sync(pod, runningTargets(pod, s.rt))
 	k.status.set(pod, status)
 	k.collectGarbage(ctx, s.rt)
 	return s.requeue
@@ -86,12 +85,16 @@ func (k *Kubelet) computeStatus(pod *corev1.Pod, rt *podRuntime, waiting map[str
 	})
 }
 
-func runningTargets(pod *corev1.Pod, rt *podRuntime) []prober.Target {
+func runningTargets(pod *corev1.Pod, rt *podRuntime, podIPs []string) []prober.Target {
 	var out []prober.Target
+	podIP := ""
+	if len(podIPs) > 0 {
+		podIP = podIPs[0]
+	}
 	add := func(cs []corev1.Container) {
 		for i := range cs {
 			if l := rt.latest(cs[i].Name); l != nil && l.running() {
-				out = append(out, prober.Target{Container: &cs[i], ContainerID: l.ID, StartedAt: l.StartedAt})
+				out = append(out, prober.Target{Container: &cs[i], ContainerID: l.ID, StartedAt: l.StartedAt, PodIP: podIP})
 			}
 		}
 	}

@@ -1,8 +1,7 @@
-// Package prober is the kubelet's hook for container probes. The kubelet
-// asks a Manager for readiness, startup and liveness results; the default
-// Manager runs no probes. A real Manager (exec, HTTP, TCP probes against the
-// container runtime) plugs in through kubelet.Config.Prober without any
-// change to the pod workers.
+// Package prober is the kubelet's container probes. The kubelet asks a
+// Manager for readiness, startup and liveness results; Default runs no
+// probes, NewManager runs exec, httpGet, tcpSocket and grpc probes with one
+// worker goroutine per container and probe type.
 package prober
 
 import (
@@ -17,6 +16,9 @@ type Target struct {
 	// StartedAt is when the container started (unix nanoseconds), for
 	// initialDelaySeconds.
 	StartedAt int64
+	// PodIP is where httpGet, tcpSocket and grpc probes connect (unless the
+	// probe names a host).
+	PodIP string
 }
 
 // Manager runs probes and keeps their latest results.
@@ -32,9 +34,12 @@ type Manager interface {
 	Ready(uid types.UID, containerID string) bool
 	// Started reports whether a running container passed its startup probe.
 	Started(uid types.UID, containerID string) bool
-	// Alive is false once a liveness probe failed: the worker then kills
-	// and restarts the container.
+	// Alive is false once a liveness (or startup) probe failed: the worker
+	// then kills and restarts the container.
 	Alive(uid types.UID, containerID string) bool
+	// Failed names the probe ("liveness" or "startup") that made Alive
+	// false, for the Killing event.
+	Failed(uid types.UID, containerID string) string
 
 	// Updates delivers the UID of a pod whose probe results changed, so that
 	// its worker syncs again. It may return nil (never any updates).
@@ -47,9 +52,10 @@ type Default struct{}
 
 var _ Manager = Default{}
 
-func (Default) Sync(*corev1.Pod, []Target)     {}
-func (Default) Forget(types.UID)               {}
-func (Default) Ready(types.UID, string) bool   { return true }
-func (Default) Started(types.UID, string) bool { return true }
-func (Default) Alive(types.UID, string) bool   { return true }
-func (Default) Updates() <-chan types.UID      { return nil }
+func (Default) Sync(*corev1.Pod, []Target)      {}
+func (Default) Forget(types.UID)                {}
+func (Default) Ready(types.UID, string) bool    { return true }
+func (Default) Started(types.UID, string) bool  { return true }
+func (Default) Alive(types.UID, string) bool    { return true }
+func (Default) Failed(types.UID, string) string { return "" }
+func (Default) Updates() <-chan types.UID       { return nil }

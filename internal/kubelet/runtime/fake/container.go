@@ -201,7 +201,8 @@ func (r *Runtime) ContainerStatus(_ context.Context, req *runtimeapi.ContainerSt
 	}}, nil
 }
 
-// ExecSync succeeds with no output in a running container.
+// ExecSync succeeds with no output in a running container, unless the
+// pod sets ExecExitCodeAnnotation.
 func (r *Runtime) ExecSync(_ context.Context, req *runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -213,5 +214,9 @@ func (r *Runtime) ExecSync(_ context.Context, req *runtimeapi.ExecSyncRequest) (
 	if c.state != runtimeapi.ContainerState_CONTAINER_RUNNING {
 		return nil, status.Errorf(codes.FailedPrecondition, "container %q is not running", c.id)
 	}
-	return &runtimeapi.ExecSyncResponse{ExitCode: 0}, nil
+	code, err := r.execExitCode(c)
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.ExecSyncResponse{ExitCode: code}, nil
 }

@@ -175,3 +175,23 @@ func TestLabelFilterAndImages(t *testing.T) {
 		t.Fatal("image absent after pull")
 	}
 }
+
+func TestExecExitCodeAnnotation(t *testing.T) {
+	cases := []struct {
+		annotations map[string]string
+		want        int32
+	}{
+		{nil, 0},
+		{map[string]string{ExecExitCodeAnnotation: "1"}, 1},
+		{map[string]string{ExecExitCodeAnnotation: "1", ExecExitCodeAnnotation + ".c": "7"}, 7},
+		{map[string]string{ExecExitCodeAnnotation + ".other": "7"}, 0},
+	}
+	for _, tc := range cases {
+		r, _ := New("10.42.0.0/24")
+		_, id := runPod(t, r, tc.annotations)
+		resp, err := r.ExecSync(context.Background(), &runtimeapi.ExecSyncRequest{ContainerId: id, Cmd: []string{"true"}})
+		if err != nil || resp.ExitCode != tc.want {
+			t.Errorf("%v: exit %v, %v; want %d", tc.annotations, resp, err, tc.want)
+		}
+	}
+}
