@@ -25,6 +25,7 @@ import (
 	"rudder/internal/agent/containerd"
 	"rudder/internal/agent/join"
 	"rudder/internal/kubelet"
+	"rudder/internal/kubelet/eviction"
 	"rudder/internal/kubelet/runtime"
 	"rudder/internal/kubelet/runtime/cri"
 	kubeletserver "rudder/internal/kubelet/server"
@@ -43,6 +44,13 @@ type RealOptions struct {
 	PodCIDR     string
 	BridgeName  string
 	KubeletPort int32
+	// StaticPodPath is the folder of static pod manifests; default
+	// <DataDir>/manifests ("-": none).
+	StaticPodPath string
+	// EvictionHard are the hard eviction thresholds; nil: Kubernetes'
+	// defaults (memory.available<100Mi, nodefs.available<10%,
+	// nodefs.inodesFree<5%, imagefs.available<15%).
+	EvictionHard []eviction.Threshold
 }
 
 // criRuntime is the CRI client, with the pod CIDR going to the
@@ -107,6 +115,7 @@ func runReal(ctx context.Context, o Options, client kubernetes.Interface) error 
 	if err != nil {
 		return err
 	}
+	imageFs := filepath.Join(r.DataDir, "containerd", "root") // containerd's root: its content store and snapshots
 	k, err := kubelet.New(kubelet.Config{
 		NodeName: r.NodeName, Client: client, Runtime: crt,
 		Capacity: capacity, Port: r.KubeletPort, PodCIDR: r.PodCIDR,
@@ -115,11 +124,30 @@ func runReal(ctx context.Context, o Options, client kubernetes.Interface) error 
 		PodLogsDir: filepath.Join(r.DataDir, "pods-logs"),
 		RootDir:    filepath.Join(r.DataDir, "kubelet"),
 		Logger:     o.Logger,
+		// Housekeeping observes the real machine: memory and PIDs from
+		// /proc, the node filesystem (data dir: pods, logs) and containerd's
+		// root (images) with statfs.
+		EvictionSignals: eviction.NodeSource{NodeFsPath: r.DataDir, ImageFsPath: imageFs},
+		EvictionHard:    r.EvictionHard,
+		ImageFsPath:     imageFs,
+		PauseImage:      containerd.DefaultSandboxImage,
+		StaticPodPath:   staticPodPath(r),
 	})
 	if err != nil {
 		return err
 	}
 	return k.Run(ctx)
+}
+
+func staticPodPath(r RealOptions) string {
+	switch r.StaticPodPath {
+	case "":
+		return filepath.Join(r.DataDir, "manifests")
+	case "-":
+		return ""
+	default:
+		return r.StaticPodPath
+	}
 }
 
 // startNetwork sets up masquerading and keeps routes to every other

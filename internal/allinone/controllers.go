@@ -50,8 +50,12 @@ func runScheduler(ctx context.Context, cfg *rest.Config) error {
 	}
 	host, _ := os.Hostname()
 	identity := fmt.Sprintf("%s_%d", host, os.Getpid())
+	leaseClient, err := kubernetes.NewForConfig(rest.CopyConfig(cfg))
+	if err != nil {
+		return fmt.Errorf("scheduler lease client: %w", err)
+	}
 	go func() {
-		err := scheduler.RunWithLeaderElection(ctx, client, identity, func(ctx context.Context) {
+		err := scheduler.RunWithLeaderElection(ctx, leaseClient, identity, func(ctx context.Context) {
 			factory := informers.NewSharedInformerFactory(client, 0)
 			sched, err := scheduler.New(client, factory, scheduler.Options{})
 			if err != nil {

@@ -41,7 +41,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNotFoundResource(r.URL.Path))
 		return
 	}
-	s.serveResource(w, r, res, info)
+	s.metrics.observe(info, w, r, func(w http.ResponseWriter) { s.serveResource(w, r, res, info) })
 }
 
 func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, res *resource, info requestInfo) {

@@ -60,6 +60,7 @@ type Server struct {
 	kinds     map[schema.GroupVersionResource]*resource
 	discovery *discovery
 	ready     atomic.Bool
+	metrics   *metrics
 	handler   http.Handler
 }
 
@@ -76,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 		s.kinds[k.GVR()] = res
 	}
 	s.discovery = newDiscovery(cfg.Registry)
+	s.metrics = newMetrics(nil)
 	s.handler = s.buildHandler()
 	return s, nil
 }

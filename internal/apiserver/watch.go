@@ -114,7 +114,9 @@ func (s *Server) watchObject(r *http.Request, format outputFormat, res *resource
 	if err != nil {
 		return nil, err
 	}
-	if ev.Type == watch.Bookmark {
+	if ev.Type == watch.Bookmark && format.target == asTable {
+		// A Table has no resourceVersion of its own to carry; the typed
+		// bookmark is what Kubernetes sends there too.
 		return obj, nil
 	}
 	return s.convertOutput(r, format, res, obj)

@@ -61,11 +61,18 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("controller client: %w", err)
 	}
-	return leader.Run(ctx, client, "kube-controller-manager", opts.Identity, func(ctx context.Context) {
+	// The lease has its own client so that renewals never queue behind the
+	// controllers' requests in a shared rate limiter.
+	leaseClient, err := kubernetes.NewForConfig(rest.CopyConfig(cfg))
+	if err != nil {
+		return fmt.Errorf("leader election client: %w", err)
+	}
+	leader.RunForever(ctx, leaseClient, "kube-controller-manager", opts.Identity, func(ctx context.Context) {
 		if err := runControllers(ctx, cfg, client, opts); err != nil {
 			slog.Error("controller manager", "err", err)
 		}
 	})
+	return nil
 }
 
 func runControllers(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, opts Options) error {

@@ -10,6 +10,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"rudder/internal/kubelet/eviction"
+	"rudder/internal/kubelet/gc"
 	"rudder/internal/kubelet/prober"
 	"rudder/internal/kubelet/runtime"
 	"rudder/internal/kubelet/volume"
@@ -81,6 +83,35 @@ type Config struct {
 	// Events to the API server as component "kubelet" on NodeName.
 	Recorder record.EventRecorder
 
+	// Housekeeping: garbage collection and eviction, with Kubernetes'
+	// defaults (see housekeeping.go, evict.go).
+	ContainerGC   gc.ContainerPolicy // zero: gc.DefaultContainerPolicy
+	ImageGC       gc.ImagePolicy     // zero: gc.DefaultImagePolicy
+	GCPeriod      time.Duration      // 1m: dead containers collected
+	ImageGCPeriod time.Duration      // 5m: image filesystem checked
+	// ImageFsPath is a path on the runtime's image filesystem (containerd's
+	// root dir), statfs'ed when the runtime has no ImageFsInfo. Image GC
+	// is off when neither is available.
+	ImageFsPath string
+	// PauseImage is the sandbox image, never removed by image GC.
+	PauseImage string
+
+	// EvictionSignals observes the node (eviction.NodeSource on a real
+	// node); nil: no pressure is ever reported and nothing is evicted
+	// (simulated nodes).
+	EvictionSignals eviction.SignalSource
+	// EvictionHard are the hard thresholds; nil: eviction.DefaultThresholds.
+	EvictionHard []eviction.Threshold
+	// EvictionPressureTransitionPeriod: a pressure condition stays True
+	// this long after its signals recover (5m).
+	EvictionPressureTransitionPeriod time.Duration
+	EvictionMonitoringInterval       time.Duration // 10s; at most one eviction each
+
+	// StaticPodPath is a folder of pod manifests the kubelet runs on its
+	// own, shown in the API as mirror pods; empty: none.
+	StaticPodPath        string
+	StaticPodCheckPeriod time.Duration // 20s: folder re-read
+
 	Logger *slog.Logger
 }
 
@@ -110,6 +141,17 @@ func (c *Config) setDefaults() {
 	def(&c.BackOffInitial, 10*time.Second)
 	def(&c.BackOffMax, 5*time.Minute)
 	def(&c.BackOffReset, 10*time.Minute)
+	def(&c.GCPeriod, time.Minute)
+	def(&c.ImageGCPeriod, 5*time.Minute)
+	def(&c.EvictionPressureTransitionPeriod, 5*time.Minute)
+	def(&c.EvictionMonitoringInterval, 10*time.Second)
+	def(&c.StaticPodCheckPeriod, 20*time.Second)
+	if c.ContainerGC == (gc.ContainerPolicy{}) {
+		c.ContainerGC = gc.DefaultContainerPolicy()
+	}
+	if c.ImageGC == (gc.ImagePolicy{}) {
+		c.ImageGC = gc.DefaultImagePolicy()
+	}
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}
 	}

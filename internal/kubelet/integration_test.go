@@ -29,6 +29,7 @@ type cluster struct {
 	roots    []string // kubelet root dirs
 	kubelets []*kubelet.Kubelet
 	stops    []func()
+	tweak    func(i int, cfg *kubelet.Config) // nil: the common config
 }
 
 func freePort(t *testing.T) int {
@@ -41,6 +42,11 @@ func freePort(t *testing.T) int {
 }
 
 func startCluster(t *testing.T, nodes int) *cluster {
+	return startClusterWith(t, nodes, nil)
+}
+
+// startClusterWith starts a cluster whose kubelet configs tweak changes.
+func startClusterWith(t *testing.T, nodes int, tweak func(i int, cfg *kubelet.Config)) *cluster {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	opts := server.DefaultOptions()
@@ -56,7 +62,7 @@ func startCluster(t *testing.T, nodes int) *cluster {
 		t.Fatal(err)
 	}
 	cfg.QPS, cfg.Burst = 500, 1000
-	c := &cluster{t: t, client: kubernetes.NewForConfigOrDie(cfg)}
+	c := &cluster{t: t, client: kubernetes.NewForConfigOrDie(cfg), tweak: tweak}
 	for i := range nodes {
 		rt, err := fake.New(fmt.Sprintf("10.42.%d.0/24", i))
 		if err != nil {
@@ -80,7 +86,7 @@ func nodeName(i int) string { return fmt.Sprintf("node-%d", i) }
 // startKubelet runs a kubelet for node i on its runtime; the returned
 // function cancels it and waits for Run to return.
 func (c *cluster) startKubelet(i int) func() {
-	k, err := kubelet.New(kubelet.Config{
+	cfg := kubelet.Config{
 		NodeName: nodeName(i), Client: c.client, Runtime: c.runtimes[i],
 		PodCIDR: fmt.Sprintf("10.42.%d.0/24", i),
 		RootDir: c.roots[i], ResolvConf: "-", CgroupFS: "-", // fake containers: no real cgroups
@@ -88,7 +94,11 @@ func (c *cluster) startKubelet(i int) func() {
 		Addresses:     []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: fmt.Sprintf("192.168.0.%d", 10+i)}},
 		LeaseDuration: 2 * time.Second, StatusUpdateFrequency: time.Second,
 		RelistPeriod: 100 * time.Millisecond, BackOffInitial: 2 * time.Second,
-	})
+	}
+	if c.tweak != nil {
+		c.tweak(i, &cfg)
+	}
+	k, err := kubelet.New(cfg)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"rudder/internal/kubelet/fieldpath"
+	"rudder/internal/kubelet/gc"
 )
 
 // stopContainer sends SIGTERM and, after grace seconds, SIGKILL (the
@@ -151,6 +154,9 @@ func (k *Kubelet) cleanupPod(ctx context.Context, ref podRef, rt *podRuntime) (t
 	if err == nil {
 		err = k.removePodCgroup(ref.UID)
 	}
+	if err == nil {
+		err = k.removePodLogs(ref)
+	}
 	if err != nil {
 		k.log.Warn("clean up pod", "pod", ref.Namespace+"/"+ref.Name, "err", err)
 		return retryDelay, false
@@ -160,20 +166,34 @@ func (k *Kubelet) cleanupPod(ctx context.Context, ref podRef, rt *podRuntime) (t
 	return 0, true
 }
 
+// removeContainer removes a container with its log file.
 func (k *Kubelet) removeContainer(ctx context.Context, id string) error {
-	if _, err := k.rt.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: id}); err != nil && !isNotFound(err) {
-		return fmt.Errorf("remove container %s: %w", id, err)
+	return gc.RemoveContainer(ctx, k.rt, id)
+}
+
+// removePodLogs removes the log directory of a pod that is gone, on a
+// real node (a simulated one writes none).
+func (k *Kubelet) removePodLogs(ref podRef) error {
+	if k.cfg.RootDir == "" || ref.Name == "" {
+		return nil
+	}
+	dir := filepath.Join(k.cfg.PodLogsDir, fmt.Sprintf("%s_%s_%s", ref.Namespace, ref.Name, ref.UID))
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove pod logs: %w", err)
 	}
 	return nil
 }
 
-// collectGarbage keeps the two newest instances of each container (the
-// current one and lastState) and removes dead sandboxes with no container.
+// collectGarbage is the quick per-pod collection after a sync: beside the
+// current instance of each container it keeps MaxPerPodContainer dead ones
+// (the periodic gcLoop applies the whole policy), and removes dead
+// sandboxes with no container.
 func (k *Kubelet) collectGarbage(ctx context.Context, rt *podRuntime) {
+	keep := k.cfg.ContainerGC.MaxPerPodContainer
 	used := map[string]bool{}
 	for _, list := range rt.Containers {
 		for i, c := range list {
-			if i >= 2 && c.exited() {
+			if keep >= 0 && i > keep && c.exited() {
 				if err := k.removeContainer(ctx, c.ID); err != nil {
 					k.log.Warn("garbage collection", "err", err)
 				}

@@ -20,6 +20,8 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"rudder/internal/kubelet/cgroup"
+	"rudder/internal/kubelet/eviction"
+	"rudder/internal/kubelet/gc"
 	"rudder/internal/kubelet/prober"
 	"rudder/internal/kubelet/runtime"
 	"rudder/internal/kubelet/volume"
@@ -47,6 +49,11 @@ type Kubelet struct {
 	nodeUID    atomic.Value
 	lease      *coordinationv1.Lease // owned by the lease loop
 	nodeCIDR   string                // pod CIDR last pushed to the runtime
+
+	static      *staticPods
+	containerGC *gc.ContainerCollector
+	imageGC     *gc.ImageCollector // nil: image filesystem unknown
+	eviction    *eviction.Manager  // nil: node resources not observed
 
 	// nodeMu guards the node heartbeat state shared by the status loop.
 	nodeMu         sync.Mutex
@@ -76,7 +83,14 @@ func New(cfg Config) (*Kubelet, error) {
 		RootDir: cfg.RootDir, Objects: k.objects, Mounter: cfg.Mounter, Allocatable: cfg.Allocatable,
 	})
 	k.backOff = newBackOff(cfg.BackOffInitial, cfg.BackOffMax, cfg.BackOffReset)
-	k.status = newStatusManager(cfg.Client, k.pods, k.log)
+	k.static = newStaticPods()
+	k.status = newStatusManager(cfg.Client, k.apiPod, k.log)
+	k.containerGC, k.imageGC = k.newCollectors()
+	m, err := k.newEvictionManager()
+	if err != nil {
+		return nil, err
+	}
+	k.eviction = m
 	return k, nil
 }
 
@@ -129,16 +143,32 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		})
 	}
 	k.workers = newPodWorkers(ctx, k.syncPod, k.cfg.Clock, k.cfg.SyncFrequency)
-	unsubscribe := k.pods.Subscribe(k.cfg.NodeName, k.workers.wakeRef)
+	unsubscribe := k.pods.Subscribe(k.cfg.NodeName, k.onPodEvent)
 	defer k.objects.Subscribe(k.wakeNamespace)()
+	k.loadStaticPods() // before adoption: their pod dirs are not orphans
 	k.adoptPodDirs()
 	goLoop(k.relistLoop)
 	goLoop(k.probeUpdatesLoop)
+	k.startHousekeeping(goLoop)
 	<-ctx.Done()
 	unsubscribe()
 	k.workers.wait()
 	wg.Wait()
 	return nil
+}
+
+// startHousekeeping starts garbage collection, eviction and static pods.
+func (k *Kubelet) startHousekeeping(goLoop func(func(context.Context))) {
+	goLoop(k.gcLoop)
+	if k.imageGC != nil {
+		goLoop(k.imageDetectLoop)
+	}
+	if k.eviction != nil {
+		goLoop(func(ctx context.Context) { k.eviction.Run(ctx, k.cfg.Clock, k.cfg.EvictionMonitoringInterval) })
+	}
+	if k.cfg.StaticPodPath != "" {
+		goLoop(k.staticPodLoop)
+	}
 }
 
 // waitRuntime waits until the runtime answers Version, and remembers its
@@ -191,7 +221,7 @@ func (k *Kubelet) adoptPodDirs() {
 		return
 	}
 	known := map[types.UID]bool{}
-	for _, pod := range k.pods.List(k.cfg.NodeName) {
+	for _, pod := range append(k.pods.List(k.cfg.NodeName), k.static.list()...) {
 		known[pod.UID] = true
 	}
 	for _, uid := range uids {

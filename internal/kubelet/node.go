@@ -192,7 +192,7 @@ func (k *Kubelet) setNodeStatus(ctx context.Context, st *corev1.NodeStatus, now 
 		st.DaemonEndpoints.KubeletEndpoint.Port = k.cfg.Port
 	}
 	ready, msg := k.runtimeReady(ctx)
-	st.Conditions = nodeConditions(st.Conditions, ready, msg, metav1.NewTime(now).Rfc3339Copy())
+	st.Conditions = nodeConditions(st.Conditions, ready, msg, k.pressure(), metav1.NewTime(now).Rfc3339Copy())
 }
 
 func (k *Kubelet) nodeAddresses() []corev1.NodeAddress {
@@ -235,16 +235,24 @@ func (k *Kubelet) runtimeReady(ctx context.Context) (bool, string) {
 }
 
 // nodeConditions sets the kubelet's four conditions with a fresh heartbeat,
-// keeping transition times of unchanged ones and others' conditions.
-func nodeConditions(old []corev1.NodeCondition, ready bool, msg string, now metav1.Time) []corev1.NodeCondition {
+// keeping transition times of unchanged ones and others' conditions. The
+// node lifecycle controller taints the node from the pressure conditions
+// (node.kubernetes.io/memory-pressure:NoSchedule...), as in Kubernetes.
+func nodeConditions(old []corev1.NodeCondition, ready bool, msg string, p nodePressure, now metav1.Time) []corev1.NodeCondition {
 	readyCond := corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "kubelet is posting ready status"}
 	if !ready {
 		readyCond.Status, readyCond.Reason, readyCond.Message = corev1.ConditionFalse, "KubeletNotReady", msg
 	}
 	want := []corev1.NodeCondition{
-		{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientMemory", Message: "kubelet has sufficient memory available"},
-		{Type: corev1.NodeDiskPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasNoDiskPressure", Message: "kubelet has no disk pressure"},
-		{Type: corev1.NodePIDPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientPID", Message: "kubelet has sufficient PID available"},
+		pressureCondition(corev1.NodeMemoryPressure, p.memory,
+			"KubeletHasSufficientMemory", "kubelet has sufficient memory available",
+			"KubeletHasInsufficientMemory", "kubelet has insufficient memory available"),
+		pressureCondition(corev1.NodeDiskPressure, p.disk,
+			"KubeletHasNoDiskPressure", "kubelet has no disk pressure",
+			"KubeletHasDiskPressure", "kubelet has disk pressure"),
+		pressureCondition(corev1.NodePIDPressure, p.pid,
+			"KubeletHasSufficientPID", "kubelet has sufficient PID available",
+			"KubeletHasInsufficientPID", "kubelet has insufficient PID available"),
 		readyCond,
 	}
 	owned := map[corev1.NodeConditionType]bool{}
@@ -264,4 +272,11 @@ func nodeConditions(old []corev1.NodeCondition, ready bool, msg string, now meta
 		}
 	}
 	return want
+}
+
+func pressureCondition(t corev1.NodeConditionType, under bool, okReason, okMsg, badReason, badMsg string) corev1.NodeCondition {
+	if under {
+		return corev1.NodeCondition{Type: t, Status: corev1.ConditionTrue, Reason: badReason, Message: badMsg}
+	}
+	return corev1.NodeCondition{Type: t, Status: corev1.ConditionFalse, Reason: okReason, Message: okMsg}
 }

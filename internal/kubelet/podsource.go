@@ -143,3 +143,12 @@ func (s *PodSource) List(nodeName string) []*corev1.Pod {
 	}
 	return out
 }
+
+// getByName returns the pod of that name, whatever its UID.
+func (s *PodSource) getByName(namespace, name string) *corev1.Pod {
+	obj, ok, err := s.informer.GetIndexer().GetByKey(namespace + "/" + name)
+	if err != nil || !ok {
+		return nil
+	}
+	return obj.(*corev1.Pod)
+}

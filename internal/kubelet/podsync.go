@@ -215,6 +215,9 @@ func backOffKey(pod *corev1.Pod, container string) string {
 
 // start pulls the image, creates and starts a container.
 func (s *podSync) start(c *corev1.Container, attempt uint32) bool {
+	if s.k.status.terminal(s.pod.UID) {
+		return false // evicted meanwhile: its containers never start again
+	}
 	if w := s.k.ensureImage(s.ctx, s.pod, c, s.sandbox); w != nil {
 		s.waiting[c.Name] = w
 		s.after(s.k.cfg.BackOffInitial)

@@ -24,7 +24,9 @@ import (
 // of pods/status that carries the pod UID as a precondition.
 type statusManager struct {
 	client kubernetes.Interface
-	pods   *PodSource
+	// apiPod is the API object a pod's status goes to (a static pod's is
+	// its mirror pod), nil when there is none.
+	apiPod func(podRef) *corev1.Pod
 	log    *slog.Logger
 	queue  workqueue.TypedRateLimitingInterface[types.UID]
 
@@ -36,13 +38,14 @@ type statusEntry struct {
 	ref      podRef
 	status   *corev1.PodStatus // latest computed
 	written  *corev1.PodStatus // latest written successfully
+	to       types.UID         // the API pod it was written to
 	start    time.Time
 	terminal bool
 }
 
-func newStatusManager(client kubernetes.Interface, pods *PodSource, log *slog.Logger) *statusManager {
+func newStatusManager(client kubernetes.Interface, apiPod func(podRef) *corev1.Pod, log *slog.Logger) *statusManager {
 	return &statusManager{
-		client: client, pods: pods, log: log, entries: map[types.UID]*statusEntry{},
+		client: client, apiPod: apiPod, log: log, entries: map[types.UID]*statusEntry{},
 		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[types.UID]()),
 	}
 }
@@ -111,21 +114,29 @@ func (m *statusManager) podWithLatestStatus(pod *corev1.Pod) *corev1.Pod {
 	}
 	if terminalPhase(e.status.Phase) {
 		out.Status.Phase = e.status.Phase
+		if e.status.Reason != "" { // e.g. Evicted: the kubelet's own verdict
+			out.Status.Reason, out.Status.Message = e.status.Reason, e.status.Message
+		}
 	}
 	conds := out.Status.Conditions[:0:0]
+	has := map[corev1.PodConditionType]bool{}
 	for _, c := range out.Status.Conditions {
 		if !kubeletConditions[c.Type] {
 			conds = append(conds, c)
+			has[c.Type] = true
 		}
 	}
 	for _, c := range e.status.Conditions {
-		if kubeletConditions[c.Type] {
+		if kubeletConditions[c.Type] || (c.Type == corev1.DisruptionTarget && !has[c.Type]) {
 			conds = append(conds, c)
 		}
 	}
 	out.Status.Conditions = conds
 	return out
 }
+
+// resend queues a write of the latest status (to a new mirror pod).
+func (m *statusManager) resend(uid types.UID) { m.queue.Add(uid) }
 
 func (m *statusManager) forget(uid types.UID) {
 	m.mu.Lock()
@@ -159,23 +170,27 @@ func (m *statusManager) sync(ctx context.Context, uid types.UID) error {
 	e := m.entries[uid]
 	var ref podRef
 	var st, written *corev1.PodStatus
+	var to types.UID
 	if e != nil {
-		ref, st, written = e.ref, e.status, e.written
+		ref, st, written, to = e.ref, e.status, e.written, e.to
 	}
 	m.mu.Unlock()
-	if st == nil || (written != nil && apiequality.Semantic.DeepEqual(*written, *st)) {
+	if st == nil {
 		return nil
 	}
-	pod := m.pods.Get(ref)
+	pod := m.apiPod(ref)
 	if pod == nil {
-		return nil // deleted: nothing to report to
+		return nil // deleted (or a static pod without mirror yet): nothing to report to
+	}
+	if written != nil && to == pod.UID && apiequality.Semantic.DeepEqual(*written, *st) {
+		return nil
 	}
 	if err := m.write(ctx, pod, st); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	if e := m.entries[uid]; e != nil {
-		e.written = st
+		e.written, e.to = st, pod.UID
 	}
 	m.mu.Unlock()
 	return nil

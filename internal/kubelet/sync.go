@@ -17,7 +17,11 @@ const retryDelay = 2 * time.Second
 // the informer and its containers from the runtime every time: all state
 // is in those two places.
 func (k *Kubelet) syncPod(ctx context.Context, ref podRef) (time.Duration, bool) {
-	pod := k.pods.Get(ref)
+	pod := k.getPod(ref)
+	if pod != nil && isMirrorPod(pod) {
+		k.syncMirror(pod)
+		return 0, true
+	}
 	rt, err := k.inspectPod(ctx, ref.UID)
 	if err != nil {
 		k.log.Warn("inspect pod", "pod", ref.Namespace+"/"+ref.Name, "err", err)

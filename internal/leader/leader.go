@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -70,4 +71,22 @@ func Run(ctx context.Context, client kubernetes.Interface, name, identity string
 		return nil
 	}
 	return ErrLost
+}
+
+// RunForever is Run in a loop: after losing the lease (an overloaded API
+// server can make renewals miss their deadline) the component stops its
+// work and stands for election again, instead of staying idle for good.
+// It returns when ctx ends.
+func RunForever(ctx context.Context, client kubernetes.Interface, name, identity string, run func(ctx context.Context)) {
+	for ctx.Err() == nil {
+		err := Run(ctx, client, name, identity, run)
+		if ctx.Err() != nil {
+			return
+		}
+		slog.Warn("leader election: standing again", "lease", name, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(RetryPeriod):
+		}
+	}
 }

@@ -15,5 +15,6 @@ const LeaseName = "kube-scheduler"
 // kube-system/kube-scheduler Lease; it returns when ctx ends (nil) or
 // leadership is lost (leader.ErrLost).
 func RunWithLeaderElection(ctx context.Context, client kubernetes.Interface, identity string, run func(ctx context.Context)) error {
-	return leader.Run(ctx, client, LeaseName, identity, run)
+	leader.RunForever(ctx, client, LeaseName, identity, run)
+	return nil
 }

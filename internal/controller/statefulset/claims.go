@@ -79,14 +79,14 @@ func (c *Controller) ensureClaims(ctx context.Context, set *appsv1.StatefulSet, 
 		if !apierrors.IsNotFound(err) {
 			return fmt.Errorf("reading claim %s: %w", want.Name, err)
 		}
-		_, err = c.client.CoreV1().PersistentVolumeClaims(set.Namespace).Create(ctx, want, metav1.CreateOptions{})
+		created, err := c.client.CoreV1().PersistentVolumeClaims(set.Namespace).Create(ctx, want, metav1.CreateOptions{})
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			c.recorder.Eventf(set, nil, corev1.EventTypeWarning, "FailedCreate", "Create",
 				"create Claim %s for Pod %s in StatefulSet %s failed error: %v", want.Name, podName(set, ordinal), set.Name, err)
 			return fmt.Errorf("creating claim %s: %w", want.Name, err)
 		}
 		if err == nil {
-			c.recorder.Eventf(set, nil, corev1.EventTypeNormal, "SuccessfulCreate", "Create",
+			c.recorder.Eventf(set, created, corev1.EventTypeNormal, "SuccessfulCreate", "Create",
 				"create Claim %s Pod %s in StatefulSet %s success", want.Name, podName(set, ordinal), set.Name)
 		}
 	}

@@ -170,6 +170,7 @@ func (c *cluster) autoKubelet(t *testing.T) {
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: handle, UpdateFunc: func(_, n any) { handle(n) },
 	})
-	factory.Start(c.ctx.Done())
-	t.Cleanup(factory.Shutdown)
+	ctx, cancel := context.WithCancel(c.ctx)
+	factory.Start(ctx.Done())
+	t.Cleanup(func() { cancel(); factory.Shutdown() })
 }

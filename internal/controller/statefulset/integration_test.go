@@ -145,15 +145,21 @@ func checkIdentity(t *testing.T, p *corev1.Pod, ord int) {
 
 func (c *cluster) expectEvent(t *testing.T, reason, note string) {
 	t.Helper()
+	var seen []string
 	c.eventually(t, "event "+reason+": "+note, func() (bool, error) {
 		l, err := c.client.EventsV1().Events("default").List(c.ctx, metav1.ListOptions{})
 		if err != nil {
 			return false, err
 		}
+		seen = seen[:0]
 		for _, e := range l.Items {
-			if e.Reason == reason && e.Note == note && e.Regarding.Kind == "StatefulSet" {
+			seen = append(seen, e.Regarding.Kind+"/"+e.Regarding.Name+" "+e.Reason+": "+e.Note)
+			if e.Reason == reason && e.Note == note && e.Regarding.Name == "web" {
 				return true, nil
 			}
+		}
+		if len(seen) > 0 {
+			t.Logf("events so far: %q", seen)
 		}
 		return false, nil
 	})

@@ -18,7 +18,9 @@ func m(ord int, rev, state string) member {
 }
 
 func create(ord int, rev string) action { return action{Kind: actCreate, Ordinal: ord, Revision: rev} }
-func del(ord int) action                { return action{Kind: actDelete, Ordinal: ord, Name: fmt.Sprintf("web-%d", ord)} }
+func del(ord int) action {
+	return action{Kind: actDelete, Ordinal: ord, Name: fmt.Sprintf("web-%d", ord)}
+}
 
 func TestPlan(t *testing.T) {
 	base := planInput{Replicas: 3, CurrentRevision: "r1", UpdateRevision: "r1"}

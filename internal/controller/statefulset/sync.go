@@ -157,7 +157,7 @@ func (c *Controller) createPod(ctx context.Context, set *appsv1.StatefulSet, h *
 	if err := c.ensureClaims(ctx, set, a.Ordinal); err != nil {
 		return err
 	}
-	_, err = c.client.CoreV1().Pods(set.Namespace).Create(ctx, pod, metav1.CreateOptions{})
+	got, err := c.client.CoreV1().Pods(set.Namespace).Create(ctx, pod, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		return nil // our cache is behind
 	}
@@ -168,7 +168,9 @@ func (c *Controller) createPod(ctx context.Context, set *appsv1.StatefulSet, h *
 		}
 		return fmt.Errorf("creating pod %s: %w", pod.Name, err)
 	}
-	c.recorder.Eventf(set, nil, corev1.EventTypeNormal, "SuccessfulCreate", "Create",
+	// The pod goes in as the related object: the events library merges
+	// events of the same reason about the same object into one series.
+	c.recorder.Eventf(set, got, corev1.EventTypeNormal, "SuccessfulCreate", "Create",
 		"create Pod %s in StatefulSet %s successful", pod.Name, set.Name)
 	return nil
 }
@@ -192,11 +194,11 @@ func (c *Controller) deletePod(ctx context.Context, set *appsv1.StatefulSet, pod
 		return nil // already gone or replaced
 	}
 	if err != nil {
-		c.recorder.Eventf(set, nil, corev1.EventTypeWarning, "FailedDelete", "Delete",
+		c.recorder.Eventf(set, pod, corev1.EventTypeWarning, "FailedDelete", "Delete",
 			"delete Pod %s in StatefulSet %s failed error: %v", pod.Name, set.Name, err)
 		return fmt.Errorf("deleting pod %s: %w", pod.Name, err)
 	}
-	c.recorder.Eventf(set, nil, corev1.EventTypeNormal, "SuccessfulDelete", "Delete",
+	c.recorder.Eventf(set, pod, corev1.EventTypeNormal, "SuccessfulDelete", "Delete",
 		"delete Pod %s in StatefulSet %s successful", pod.Name, set.Name)
 	return nil
 }

@@ -74,3 +74,9 @@ type ConfigUpdater interface {
 type LogReopener interface {
 	ReopenContainerLog(ctx context.Context, req *runtimeapi.ReopenContainerLogRequest) (*runtimeapi.ReopenContainerLogResponse, error)
 }
+
+// ImageFsInfoer reports the filesystems holding images (CRI ImageFsInfo):
+// the kubelet statfs's their mount points for image garbage collection.
+type ImageFsInfoer interface {
+	ImageFsInfo(ctx context.Context, req *runtimeapi.ImageFsInfoRequest) (*runtimeapi.ImageFsInfoResponse, error)
+}

@@ -41,6 +41,13 @@ type Server struct {
 	mu   sync.Mutex
 	proc *process // nil when not running
 	runs int
+
+	// agent runs the server's own node agent (no --disable-agent); see
+	// WithAgent.
+	agent bool
+	// hostNode holds the machine-wide lock and the node's cleanup while
+	// the server runs an agent.
+	hostNode *hostNode
 }
 
 // process is one run of the binary; exited is closed once it is reaped.
@@ -58,8 +65,19 @@ func WithArgs(args ...string) Option {
 	return func(s *Server) { s.args = append(s.args, args...) }
 }
 
-// Start runs `rudder server --disable-agent` on a free loopback port with a
-// fresh data dir and waits until /readyz answers ok. The process is killed
+// WithAgent runs the server with its own node agent (real containerd, the
+// rudder0 bridge, pod CIDR 10.42.0.0/24): a one-node cluster. Only one such
+// node can run on a machine at a time, so Start takes a machine-wide lock;
+// the data dir is a short path under /tmp (containerd's socket must fit
+// 108 bytes). Cleanup removes containers, containerd, mounts, the bridge,
+// the masquerade table and routes, whether the test passed or not.
+func WithAgent() Option {
+	return func(s *Server) { s.agent = true }
+}
+
+// Start runs `rudder server --disable-agent` (WithAgent: with its node) on a
+// free loopback port with a fresh data dir and waits until /readyz answers
+// ok. The process is killed
 // when the test ends, whether it passed or not; on failure its log is
 // printed.
 func Start(t testing.TB, opts ...Option) *Server {
@@ -78,6 +96,10 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.agent {
+		s.hostNode = takeHostNode(t, "d/agent")
+		s.useShortDirs(s.hostNode.dir)
 	}
 	for _, d := range []string{s.DataDir, s.cacheDir, s.homeDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -146,12 +168,15 @@ func (s *Server) launch() error {
 	defer log.Close() // the child holds its own descriptor
 	s.runs++
 	fmt.Fprintf(log, "=== run %d of rudder server on port %d ===\n", s.runs, s.Port)
-	args := append([]string{"server",
+	args := []string{"server",
 		"--data-dir", s.DataDir,
 		"--bind-address", "127.0.0.1",
 		"--secure-port", strconv.Itoa(s.Port),
-		"--disable-agent",
-	}, s.args...)
+	}
+	if !s.agent {
+		args = append(args, "--disable-agent")
+	}
+	args = append(args, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	// Own process group, so Kill also reaches anything the server spawns.
@@ -258,13 +283,21 @@ func (s *Server) clearProc(p *process) {
 	s.mu.Unlock()
 }
 
-// cleanup kills the server and, when the test failed, prints its log.
+// cleanup kills the server and, when the test failed, prints its log;
+// with an agent it then removes what the node left on the machine.
 func (s *Server) cleanup() {
+	var pods []string
+	if s.agent && s.running() {
+		pods = s.podUIDs()
+	}
 	if err := s.signalAndWait(syscall.SIGKILL, stopTimeout); err != nil {
 		s.t.Errorf("cleanup: %v", err)
 	}
 	if s.t.Failed() {
 		s.t.Logf("rudder server log (%s):\n%s", s.LogPath, s.logTail())
+	}
+	if s.hostNode != nil {
+		s.hostNode.release(s.t, pods)
 	}
 }
 

@@ -41,10 +41,16 @@ func (r *Runtime) ListImages(_ context.Context, req *runtimeapi.ListImagesReques
 	return &runtimeapi.ListImagesResponse{Images: out}, nil
 }
 
-// RemoveImage forgets an image.
+// RemoveImage forgets an image, named by reference or by ID (as CRI
+// runtimes accept both).
 func (r *Runtime) RemoveImage(_ context.Context, req *runtimeapi.RemoveImageRequest) (*runtimeapi.RemoveImageResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.images, req.GetImage().GetImage())
+	want := req.GetImage().GetImage()
+	for name, img := range r.images {
+		if name == want || img.Id == want {
+			delete(r.images, name)
+		}
+	}
 	return &runtimeapi.RemoveImageResponse{}, nil
 }
