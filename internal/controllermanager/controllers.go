@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"rudder/internal/controller/cronjob"
+	"rudder/internal/controller/daemonset"
 	"rudder/internal/controller/deployment"
 	"rudder/internal/controller/disruption"
 	"rudder/internal/controller/endpoints"
@@ -17,6 +18,7 @@ import (
 	"rudder/internal/controller/replicaset"
 	"rudder/internal/controller/resourcequota"
 	"rudder/internal/controller/serviceaccount"
+	"rudder/internal/controller/statefulset"
 	"rudder/internal/controller/ttlafterfinished"
 )
 
@@ -96,6 +98,14 @@ var controllers = []controller{
 	}},
 	{"disruption", func(d deps) (func(context.Context), error) {
 		c := disruption.New(d.client, d.factory, d.recorder("disruption-controller"), disruption.Options{})
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"statefulset", func(d deps) (func(context.Context), error) {
+		c := statefulset.New(d.client, d.factory, d.recorder("statefulset-controller"))
+		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
+	}},
+	{"daemonset", func(d deps) (func(context.Context), error) {
+		c := daemonset.New(d.client, d.factory, d.recorder("daemonset-controller"))
 		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
 	}},
 }
