@@ -50,6 +50,7 @@ func startLocalAgent(ctx context.Context, s *server.Server) error {
 		DataDir: dir, NodeName: node, RegistryURL: s.URL,
 		RegistryCAFile: filepath.Join(opts.DataDir, "tls", "ca.crt"), ClusterCIDR: opts.ClusterCIDR,
 		PodCIDR: firstNodeCIDR(opts.ClusterCIDR),
+		NodeIP:  advertisedNodeIP(s),
 	}
 	go func() {
 		select {
@@ -87,4 +88,16 @@ func writeNodeFiles(s *server.Server, node string, files join.Files) error {
 		}
 	}
 	return nil
+}
+
+// advertisedNodeIP: when the server advertises a routable address, that is
+// the address other nodes reach this machine by, so it is the node's
+// InternalIP too (routes to this node's pods go through it). Otherwise the
+// agent picks the default route's source address.
+func advertisedNodeIP(s *server.Server) string {
+	ip := net.ParseIP(s.AdvertiseHost())
+	if ip == nil || ip.IsLoopback() || ip.IsUnspecified() {
+		return ""
+	}
+	return ip.String()
 }

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -43,17 +45,40 @@ func parseResolvConf(data []byte) resolver {
 	return r
 }
 
-// hostResolver is the node's resolver (dnsPolicy Default).
+// hostResolverTTL bounds how stale the cached host resolv.conf may be;
+// reading and parsing it on every pod sync was a visible share of a
+// simulated node's CPU.
+const hostResolverTTL = 30 * time.Second
+
+// hostResolverCache holds the parsed host resolv.conf.
+type hostResolverCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	last resolver
+}
+
+// hostResolver is the node's resolver (dnsPolicy Default); callers get a
+// copy they may append to.
 func (k *Kubelet) hostResolver() resolver {
 	if k.cfg.ResolvConf == "" {
 		return resolver{}
 	}
-	data, err := os.ReadFile(k.cfg.ResolvConf)
-	if err != nil {
-		k.log.Warn("read host resolv.conf", "path", k.cfg.ResolvConf, "err", err)
-		return resolver{}
+	c := &k.resolvCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() || time.Since(c.at) > hostResolverTTL {
+		data, err := os.ReadFile(k.cfg.ResolvConf)
+		if err != nil {
+			k.log.Warn("read host resolv.conf", "path", k.cfg.ResolvConf, "err", err)
+			return resolver{}
+		}
+		c.last, c.at = parseResolvConf(data), time.Now()
 	}
-	return parseResolvConf(data)
+	return resolver{
+		Servers:  append([]string(nil), c.last.Servers...),
+		Searches: append([]string(nil), c.last.Searches...),
+		Options:  append([]string(nil), c.last.Options...),
+	}
 }
 
 // podResolver follows the pod's dnsPolicy: ClusterFirst (the default;

@@ -41,14 +41,16 @@ type Kubelet struct {
 	volumes    *volume.Manager
 	cgroups    atomic.Pointer[cgroup.Manager] // nil: no pod cgroups
 	recorder   record.EventRecorder
-	broadcast  record.EventBroadcaster // nil when Config.Recorder was given
-	workers    *podWorkers
-	status     *statusManager
-	backOff    *backOff
-	paused     atomic.Bool // heartbeat paused (tests)
-	nodeUID    atomic.Value
-	lease      *coordinationv1.Lease // owned by the lease loop
-	nodeCIDR   string                // pod CIDR last pushed to the runtime
+	// resolvCache caches the host's resolv.conf (see dns.go).
+	resolvCache hostResolverCache
+	broadcast   record.EventBroadcaster // nil when Config.Recorder was given
+	workers     *podWorkers
+	status      *statusManager
+	backOff     *backOff
+	paused      atomic.Bool // heartbeat paused (tests)
+	nodeUID     atomic.Value
+	lease       *coordinationv1.Lease // owned by the lease loop
+	nodeCIDR    string                // pod CIDR last pushed to the runtime
 
 	static      *staticPods
 	containerGC *gc.ContainerCollector
