@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"rudder/internal/apiserver/auth"
+	"rudder/internal/clockutil"
 	"rudder/internal/controllermanager"
 	"rudder/internal/scheduler"
 	"rudder/internal/server"
@@ -29,6 +30,7 @@ func startControllers(ctx context.Context, s *server.Server) error {
 		NodeCIDRMaskSize:       24,
 		APIServerHost:          s.AdvertiseHost(),
 		APIServerPort:          int32(s.Options().SecurePort),
+		CronJobClock:           clockutil.Scaled(s.Options().CronJobClockSpeed),
 	}
 	go func() {
 		if err := controllermanager.Run(ctx, cmCfg, opts); err != nil && ctx.Err() == nil {

@@ -51,7 +51,7 @@ var controllers = []controller{
 		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
 	}},
 	{"cronjob", func(d deps) (func(context.Context), error) {
-		c := cronjob.New(d.client, d.factory, d.recorder("cronjob-controller"), cronjob.Options{})
+		c := cronjob.New(d.client, d.factory, d.recorder("cronjob-controller"), cronjob.Options{Clock: d.opts.CronJobClock})
 		return func(ctx context.Context) { c.Run(ctx, d.workers) }, nil
 	}},
 	{"ttl-after-finished", func(d deps) (func(context.Context), error) {

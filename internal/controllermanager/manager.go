@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 
 	"rudder/internal/leader"
 )
@@ -31,6 +32,8 @@ type Options struct {
 	Workers       int
 	// Identity names this instance in the leader Lease.
 	Identity string
+	// CronJobClock drives CronJob schedules (nil: the real clock).
+	CronJobClock clock.WithTicker
 }
 
 // deps is what a controller is built from.

@@ -29,6 +29,9 @@ type Options struct {
 	DisableControllers bool
 
 	NodeMonitorGracePeriod time.Duration
+	// CronJobClockSpeed > 1 runs the CronJob controller's clock that much
+	// faster than real time: only for end-to-end tests of schedules.
+	CronJobClockSpeed float64
 }
 
 // DefaultOptions are the documented defaults (see DESIGN.md).
@@ -59,5 +62,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "CIDR of pod networks")
 	fs.BoolVar(&o.DisableAgent, "disable-agent", o.DisableAgent, "do not run a node agent in this process")
 	fs.BoolVar(&o.DisableControllers, "disable-controllers", o.DisableControllers, "do not run the scheduler and controllers in this process")
+	fs.Float64Var(&o.CronJobClockSpeed, "debug-cronjob-clock-speed", o.CronJobClockSpeed, "run the CronJob controller's clock this many times faster (tests only)")
+	_ = fs.MarkHidden("debug-cronjob-clock-speed")
 	fs.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", o.NodeMonitorGracePeriod, "how long a node may be silent before it is marked NotReady")
 }
