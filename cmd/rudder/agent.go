@@ -42,6 +42,8 @@ func agentCommand() *cobra.Command {
 	addRealFlags(fs, &o.Real)
 	fs.Float32Var(&o.QPS, "kube-api-qps", o.QPS, "API client queries per second, shared by all nodes")
 	fs.IntVar(&o.Burst, "kube-api-burst", o.Burst, "API client burst, shared by all nodes")
+	fs.DurationVar(&o.LeaseDuration, "node-lease-duration", o.LeaseDuration, "how long a node Lease is valid; renewed every quarter of it (default 40s)")
+	fs.DurationVar(&o.StatusUpdateFrequency, "node-status-update-frequency", o.StatusUpdateFrequency, "how often the node status is computed (default 10s)")
 	return cmd
 }
 

@@ -119,6 +119,7 @@ func runReal(ctx context.Context, o Options, client kubernetes.Interface) error 
 	k, err := kubelet.New(kubelet.Config{
 		NodeName: r.NodeName, Client: client, Runtime: crt,
 		Capacity: capacity, Port: r.KubeletPort, PodCIDR: r.PodCIDR,
+		LeaseDuration: o.LeaseDuration, StatusUpdateFrequency: o.StatusUpdateFrequency,
 		Addresses:  []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: r.NodeIP}, {Type: corev1.NodeHostName, Address: r.NodeName}},
 		NodeInfo:   nodeInfo(),
 		PodLogsDir: filepath.Join(r.DataDir, "pods-logs"),

@@ -69,7 +69,7 @@ func (m *statusManager) set(pod *corev1.Pod, st corev1.PodStatus) {
 		return // never leave a terminal phase
 	}
 	e.terminal = e.terminal || terminalPhase(st.Phase)
-	if e.status != nil && apiequality.Semantic.DeepEqual(*e.status, st) {
+	if e.status != nil && apiequality.Semantic.DeepEqual(*e.status, st) && !conditionsDiffer(pod.Status.Conditions, st.Conditions) {
 		return
 	}
 	e.status = &st
@@ -182,7 +182,11 @@ func (m *statusManager) sync(ctx context.Context, uid types.UID) error {
 	if pod == nil {
 		return nil // deleted (or a static pod without mirror yet): nothing to report to
 	}
-	if written != nil && to == pod.UID && apiequality.Semantic.DeepEqual(*written, *st) {
+	// Skip what was written already, unless someone else (the node
+	// lifecycle controller marking pods not ready) changed the conditions
+	// since: the kubelet's view must win again, as in Kubernetes.
+	if written != nil && to == pod.UID && apiequality.Semantic.DeepEqual(*written, *st) &&
+		!conditionsDiffer(pod.Status.Conditions, st.Conditions) {
 		return nil
 	}
 	if err := m.write(ctx, pod, st); err != nil {
@@ -236,4 +240,22 @@ func statusPatch(pod *corev1.Pod, st *corev1.PodStatus) ([]byte, error) {
 		return nil, fmt.Errorf("pod status patch: %w", err)
 	}
 	return patch, nil
+}
+
+// conditionsDiffer says whether two condition lists disagree on any
+// condition's status (times and messages aside).
+func conditionsDiffer(a, b []corev1.PodCondition) bool {
+	if len(a) != len(b) {
+		return true
+	}
+	want := make(map[corev1.PodConditionType]corev1.ConditionStatus, len(b))
+	for _, c := range b {
+		want[c.Type] = c.Status
+	}
+	for _, c := range a {
+		if s, ok := want[c.Type]; !ok || s != c.Status {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,16 +58,14 @@ func (e *workloadEnv) testJobs(t *testing.T) {
 // cronjob sub-test checks later in the suite.
 func (e *workloadEnv) startMinuteCronJob(t *testing.T) time.Time {
 	t.Helper()
-	createNamespace(t, e.cs, "cron")
 	e.apply(t, "cron", cronJob("tick", "* * * * *"))
 	return time.Now()
 }
 
-// testCronJob checks what can be checked without waiting minutes: columns,
-// manual runs, suspend, and the first scheduled run of the CronJob created
-// when the suite started. Rudder has no flag to speed the controller's
-// clock, so schedules beyond the next minute are left to the controller's
-// own tests with a fake clock.
+// testCronJob checks columns, manual runs and suspend, then schedules:
+// with the server's fast CronJob clock, several runs of a five-minute
+// schedule with history pruning and cascading deletion; with the real
+// clock, only the first run of the CronJob created when the suite started.
 func (e *workloadEnv) testCronJob(t *testing.T, tickCreated time.Time) {
 	const ns = "cron"
 	e.apply(t, ns, cronJob("manual", "@hourly"))
@@ -79,6 +78,10 @@ func (e *workloadEnv) testCronJob(t *testing.T, tickCreated time.Time) {
 	e.k.ok(t, "patch", "-n", ns, "cronjob/manual", "-p", `{"spec":{"suspend":true}}`)
 	e.checkCronColumns(t, ns, "manual", "@hourly", "True")
 
+	if e.fastCron {
+		e.checkFastSchedule(t, ns)
+		return
+	}
 	// The first run of an every-minute schedule is due at most a minute
 	// after creation; allow the controller's resync on top.
 	deadline := time.Until(tickCreated.Add(100 * time.Second))
@@ -91,6 +94,45 @@ func (e *workloadEnv) testCronJob(t *testing.T, tickCreated time.Time) {
 	if e.k.jsonpath(t, ns, "cronjob/tick", "{.status.lastScheduleTime}") == "" {
 		t.Errorf("cronjob tick ran %s but has no status.lastScheduleTime", job)
 	}
+}
+
+// checkFastSchedule runs a */5 schedule on the sped-up clock (a run every
+// five real seconds): runs keep coming, finished ones beyond
+// successfulJobsHistoryLimit are pruned, and deleting the CronJob deletes
+// its Jobs.
+func (e *workloadEnv) checkFastSchedule(t *testing.T, ns string) {
+	cj := cronJob("fast", "*/5 * * * *")
+	cj.Spec.SuccessfulJobsHistoryLimit = ptr(int32(1))
+	e.apply(t, ns, cj)
+	seen := map[string]bool{}
+	waitFor(t, 90*time.Second, "three runs of cronjob fast, finished ones pruned to 1", func() (bool, string) {
+		jobs := e.jobsOwnedBy(t, ns, "fast")
+		finished := 0
+		for _, j := range jobs {
+			seen[j.Name] = true
+			if jobFinished(j) {
+				finished++
+			}
+		}
+		return len(seen) >= 3 && finished <= 1, fmt.Sprintf("seen %d runs, %d finished kept", len(seen), finished)
+	})
+	if e.k.jsonpath(t, ns, "cronjob/fast", "{.status.lastScheduleTime}") == "" {
+		t.Errorf("cronjob fast ran but has no status.lastScheduleTime")
+	}
+	e.k.ok(t, "delete", "-n", ns, "cronjob", "fast")
+	waitFor(t, 30*time.Second, "jobs of deleted cronjob fast gone", func() (bool, string) {
+		jobs := e.jobsOwnedBy(t, ns, "fast")
+		return len(jobs) == 0, fmt.Sprintf("%d jobs left", len(jobs))
+	})
+}
+
+func jobFinished(j batchv1.Job) bool {
+	for _, c := range j.Status.Conditions {
+		if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
 }
 
 // checkCronColumns checks the SCHEDULE and SUSPEND columns of `kubectl get
@@ -124,19 +166,29 @@ func indexOf(fields []string, s string) int {
 	return -1
 }
 
-// jobOwnedBy names a Job controlled by the CronJob, or "".
+// jobOwnedBy names a scheduled Job controlled by the CronJob, or "".
 func (e *workloadEnv) jobOwnedBy(t *testing.T, ns, cronjob string) string {
+	t.Helper()
+	if jobs := e.jobsOwnedBy(t, ns, cronjob); len(jobs) > 0 {
+		return jobs[0].Name
+	}
+	return ""
+}
+
+// jobsOwnedBy lists the scheduled Jobs controlled by the CronJob.
+func (e *workloadEnv) jobsOwnedBy(t *testing.T, ns, cronjob string) []batchv1.Job {
 	t.Helper()
 	l, err := e.cs.BatchV1().Jobs(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatalf("listing jobs: %v", err)
 	}
+	var out []batchv1.Job
 	for _, j := range l.Items {
 		if isOwnedBy(j, cronjob) {
-			return j.Name
+			out = append(out, j)
 		}
 	}
-	return ""
+	return out
 }
 
 func isOwnedBy(j batchv1.Job, cronjob string) bool {

@@ -94,9 +94,10 @@ func (e *workloadEnv) testDaemonSet(t *testing.T) {
 	})
 }
 
-// waitDaemonPods waits until the DaemonSet's pods are exactly one per
-// node of nodes (counting terminating pods too: a pod on a removed node
-// must really go).
+// waitDaemonPods waits until the DaemonSet's live pods are exactly one
+// per node of nodes, all Ready. Pods being deleted do not count: a pod on
+// a removed node is deleted but no kubelet confirms it, so it stays
+// Terminating until the pod garbage collector's quarantine ends.
 func (e *workloadEnv) waitDaemonPods(t *testing.T, ns string, nodes []string) {
 	t.Helper()
 	want := slices.Clone(nodes)
@@ -105,10 +106,13 @@ func (e *workloadEnv) waitDaemonPods(t *testing.T, ns string, nodes []string) {
 		pods := e.pods(t, ns, "app=nodeagent")
 		var got []string
 		for i := range pods {
-			if !serving(&pods[i]) {
+			switch p := &pods[i]; {
+			case p.DeletionTimestamp != nil:
+			case !podReady(p):
 				return false, describePods(pods)
+			default:
+				got = append(got, p.Spec.NodeName)
 			}
-			got = append(got, pods[i].Spec.NodeName)
 		}
 		sort.Strings(got)
 		return slices.Equal(got, want), describePods(pods)

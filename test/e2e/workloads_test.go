@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,17 @@ type workloadEnv struct {
 	nodes []string
 	// agentArgs go to every agent: its heartbeat timings.
 	agentArgs []string
+	// fastCron: the CronJob controller's clock runs cronClockSpeed times
+	// faster than real time.
+	fastCron bool
 }
+
+// The server flag that speeds up the CronJob controller's clock, and the
+// speed used: one real second is one scheduled minute.
+const (
+	cronClockFlag  = "--debug-cronjob-clock-speed"
+	cronClockSpeed = 60
+)
 
 // heartbeatSettings picks the node-monitor grace period and the agents'
 // heartbeat flags. A 5 s grace period needs nodes that renew their Lease
@@ -37,7 +48,7 @@ type workloadEnv struct {
 // nodes would flap NotReady between renewals, so without heartbeat flags
 // the suite falls back to a grace period the default renewals satisfy.
 func heartbeatSettings(t *testing.T) (string, []string) {
-	if cluster.AgentSupports(t, "--node-lease-duration") && cluster.AgentSupports(t, "--node-status-update-frequency") {
+	if cluster.Supports(t, "agent", "--node-lease-duration") && cluster.Supports(t, "agent", "--node-status-update-frequency") {
 		return "5s", []string{"--node-lease-duration=4s", "--node-status-update-frequency=1s"}
 	}
 	t.Logf("rudder agent has no --node-lease-duration/--node-status-update-frequency: " +
@@ -58,14 +69,23 @@ func (e *workloadEnv) startAgent(t *testing.T, count int, prefix string, extra .
 func TestWorkloads(t *testing.T) {
 	requireBinary(t, "/usr/bin/kubectl")
 	grace, agentArgs := heartbeatSettings(t)
-	s := cluster.Start(t, cluster.WithArgs("--node-monitor-grace-period", grace))
+	args := []string{"--node-monitor-grace-period", grace}
+	fastCron := cluster.Supports(t, "server", cronClockFlag)
+	if fastCron {
+		args = append(args, cronClockFlag, strconv.Itoa(cronClockSpeed))
+	}
+	s := cluster.Start(t, cluster.WithArgs(args...))
 	keepLogs(t, s)
 	agent := cluster.StartAgent(t, s, 3, "wl", agentArgs...)
 	e := &workloadEnv{s: s, cs: s.Clientset(t), k: kubectl{s: s, bin: "/usr/bin/kubectl"},
-		nodes: agent.NodeNames(), agentArgs: agentArgs}
-	// The every-minute CronJob starts now so that its first run is due by
-	// the time its sub-test looks, without waiting a minute for it.
-	cron := e.startMinuteCronJob(t)
+		nodes: agent.NodeNames(), agentArgs: agentArgs, fastCron: fastCron}
+	createNamespace(t, e.cs, "cron")
+	var cron time.Time
+	if !fastCron {
+		// With the real clock, the every-minute CronJob starts now so that
+		// its first run is due by the time its sub-test looks.
+		cron = e.startMinuteCronJob(t)
+	}
 	t.Run("unschedulable-until-node-fits", e.testUnschedulable)
 	t.Run("deployment-rollout", e.testRollout)
 	t.Run("statefulset-ordered", e.testStatefulSet)

@@ -213,22 +213,31 @@ func tail(path string) string {
 	return string(data)
 }
 
-// agentHelp caches `rudder agent --help`, to learn which flags this build
-// of the agent has.
-var agentHelp struct {
-	once sync.Once
-	text string
+// flagProbes caches which flags of which commands this build accepts.
+var flagProbes struct {
+	mu    sync.Mutex
+	known map[string]bool
 }
 
-// AgentSupports reports whether `rudder agent` accepts flag (e.g.
-// "--node-lease-duration"), so tests can use newer flags when present and
-// fall back otherwise.
-func AgentSupports(t testing.TB, flag string) bool {
+// Supports reports whether `rudder <command>` accepts flag (e.g. "agent",
+// "--node-lease-duration"), hidden flags included, so tests can use newer
+// flags when present and fall back otherwise. It asks the binary itself:
+// pflag reports an unknown flag as such, and a known one given last
+// without its value as missing an argument.
+func Supports(t testing.TB, command, flag string) bool {
 	t.Helper()
 	bin := Build(t)
-	agentHelp.once.Do(func() {
-		out, _ := exec.Command(bin, "agent", "--help").CombinedOutput()
-		agentHelp.text = string(out)
-	})
-	return strings.Contains(agentHelp.text, flag+" ") || strings.Contains(agentHelp.text, flag+"=")
+	flagProbes.mu.Lock()
+	defer flagProbes.mu.Unlock()
+	if flagProbes.known == nil {
+		flagProbes.known = map[string]bool{}
+	}
+	key := command + " " + flag
+	known, ok := flagProbes.known[key]
+	if !ok {
+		out, _ := exec.Command(bin, command, "--help", flag).CombinedOutput()
+		known = !strings.Contains(string(out), "unknown flag")
+		flagProbes.known[key] = known
+	}
+	return known
 }
