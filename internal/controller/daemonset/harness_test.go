@@ -2,7 +2,6 @@ package daemonset
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -13,13 +12,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/client-go/tools/events"
 
 	"rudder/internal/scheduler"
-	"rudder/internal/server"
+	"rudder/internal/testenv"
 )
 
 // cluster is an in-process API server with the DaemonSet controller and
@@ -32,58 +28,21 @@ type cluster struct {
 
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	opts := server.DefaultOptions()
-	opts.DataDir = t.TempDir()
-	opts.BindAddress = "127.0.0.1"
-	opts.SecurePort = freePort(t)
-	opts.DisableAgent = true
-	opts.DisableControllers = true
-	s, err := server.Start(ctx, opts)
-	if err != nil {
-		t.Fatalf("starting server: %v", err)
-	}
-	t.Cleanup(s.Close)
-	cfg, err := clientcmd.BuildConfigFromFlags("", s.KubeconfigPath)
+	env := testenv.Start(t, "daemonset-controller")
+	ctrl := New(env.Client, env.Factory, env.Recorder)
+	sched, err := scheduler.New(env.Client, env.Factory, scheduler.Options{Registerer: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.QPS, cfg.Burst = 500, 1000
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	factory := informers.NewSharedInformerFactory(client, 0)
-	bc := events.NewBroadcaster(&events.EventSinkImpl{Interface: client.EventsV1()})
-	bc.StartRecordingToSink(ctx.Done())
-	t.Cleanup(bc.Shutdown)
-	ctrl := New(client, factory, bc.NewRecorder(scheme.Scheme, "daemonset-controller"))
-	sched, err := scheduler.New(client, factory, scheduler.Options{Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &cluster{client: client, ctx: ctx}
-	kubeletInf := c.fakeKubelet(factory)
-	factory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), kubeletInf.HasSynced) {
+	c := &cluster{client: env.Client, ctx: env.Ctx}
+	kubeletInf := c.fakeKubelet(env.Factory)
+	env.StartFactory()
+	if !cache.WaitForCacheSync(env.Ctx.Done(), kubeletInf.HasSynced) {
 		t.Fatal("informers did not sync")
 	}
-	go ctrl.Run(ctx, 2)
-	go sched.Run(ctx)
-	t.Cleanup(factory.Shutdown)
-	t.Cleanup(cancel)
+	go ctrl.Run(env.Ctx, 2)
+	go sched.Run(env.Ctx)
 	return c
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // fakeKubelet plays every node's kubelet: a bound pod becomes Running and

@@ -14,10 +14,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"rudder/internal/controller/hktest"
+	"rudder/internal/testenv"
 )
 
-func statusIs(env *hktest.Env, name string, healthy, desired, expected, allowed int32) func(context.Context) (bool, error) {
+func statusIs(env *testenv.Env, name string, healthy, desired, expected, allowed int32) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
 		p, err := env.Client.PolicyV1().PodDisruptionBudgets("default").Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
@@ -29,13 +29,13 @@ func statusIs(env *hktest.Env, name string, healthy, desired, expected, allowed 
 	}
 }
 
-func evict(env *hktest.Env, pod string) error {
+func evict(env *testenv.Env, pod string) error {
 	return env.Client.PolicyV1().Evictions("default").Evict(context.Background(), &policyv1.Eviction{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: pod}})
 }
 
 func TestBudgetFollowsReadinessAndGuardsEviction(t *testing.T) {
-	env := hktest.Start(t, "disruption-controller")
+	env := testenv.Start(t, "disruption-controller")
 	c := New(env.Client, env.Factory, env.Recorder, Options{})
 	env.StartFactory()
 	go c.Run(env.Ctx, 2)
@@ -45,10 +45,10 @@ func TestBudgetFollowsReadinessAndGuardsEviction(t *testing.T) {
 	labels := map[string]string{"app": "db"}
 	for i := 0; i < 3; i++ {
 		name := fmt.Sprintf("db-%d", i)
-		if _, err := cs.Pods("default").Create(ctx, hktest.Pod("default", name, "", labels), metav1.CreateOptions{}); err != nil {
+		if _, err := cs.Pods("default").Create(ctx, testenv.Pod("default", name, "", labels), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		hktest.SetPodRunning(t, env.Client, "default", name, fmt.Sprintf("10.42.0.%d", 10+i), i < 2)
+		testenv.SetPodRunning(t, env.Client, "default", name, fmt.Sprintf("10.42.0.%d", 10+i), i < 2)
 	}
 	pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "db"},
 		Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: ptr.To(intstr.FromInt32(2)),
@@ -57,7 +57,7 @@ func TestBudgetFollowsReadinessAndGuardsEviction(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Two of three ready, two needed: nothing may go.
-	hktest.Eventually(t, 20*time.Second, "no disruption allowed", statusIs(env, "db", 2, 2, 3, 0))
+	testenv.Eventually(t, 20*time.Second, "no disruption allowed", statusIs(env, "db", 2, 2, 3, 0))
 	if err := evict(env, "db-0"); !apierrors.IsTooManyRequests(err) {
 		t.Fatalf("eviction with no budget: want 429, got %v", err)
 	}
@@ -67,8 +67,8 @@ func TestBudgetFollowsReadinessAndGuardsEviction(t *testing.T) {
 	}
 
 	// The third pod becomes ready: one disruption allowed.
-	hktest.SetPodRunning(t, env.Client, "default", "db-2", "10.42.0.12", true)
-	hktest.Eventually(t, 20*time.Second, "one disruption allowed", statusIs(env, "db", 3, 2, 3, 1))
+	testenv.SetPodRunning(t, env.Client, "default", "db-2", "10.42.0.12", true)
+	testenv.Eventually(t, 20*time.Second, "one disruption allowed", statusIs(env, "db", 3, 2, 3, 1))
 	if err := evict(env, "db-0"); err != nil {
 		t.Fatalf("eviction within budget: %v", err)
 	}
@@ -77,14 +77,14 @@ func TestBudgetFollowsReadinessAndGuardsEviction(t *testing.T) {
 	if err := evict(env, "db-1"); !apierrors.IsTooManyRequests(err) {
 		t.Fatalf("second eviction: want 429, got %v", err)
 	}
-	hktest.Eventually(t, 20*time.Second, "budget after eviction", statusIs(env, "db", 2, 2, 2, 0))
+	testenv.Eventually(t, 20*time.Second, "budget after eviction", statusIs(env, "db", 2, 2, 2, 0))
 	if err := evict(env, "db-1"); !apierrors.IsTooManyRequests(err) {
 		t.Fatalf("eviction after recompute: want 429, got %v", err)
 	}
 }
 
 func TestMaxUnavailableUsesControllerScale(t *testing.T) {
-	env := hktest.Start(t, "disruption-controller")
+	env := testenv.Start(t, "disruption-controller")
 	c := New(env.Client, env.Factory, env.Recorder, Options{})
 	env.StartFactory()
 	go c.Run(env.Ctx, 1)
@@ -101,12 +101,12 @@ func TestMaxUnavailableUsesControllerScale(t *testing.T) {
 	}
 	// Only three of the four wanted pods exist (no ReplicaSet controller runs).
 	for i := 0; i < 3; i++ {
-		p := hktest.Pod("default", fmt.Sprintf("web-%d", i), "", labels)
+		p := testenv.Pod("default", fmt.Sprintf("web-%d", i), "", labels)
 		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: ptr.To(true)}}
 		if _, err := env.Client.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		hktest.SetPodRunning(t, env.Client, "default", p.Name, fmt.Sprintf("10.42.1.%d", i), true)
+		testenv.SetPodRunning(t, env.Client, "default", p.Name, fmt.Sprintf("10.42.1.%d", i), true)
 	}
 	pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web"},
 		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromInt32(1)),
@@ -115,7 +115,7 @@ func TestMaxUnavailableUsesControllerScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Expected 4 (the scale), desired 3, healthy 3: one pod already missing.
-	hktest.Eventually(t, 20*time.Second, "budget from scale", statusIs(env, "web", 3, 3, 4, 0))
+	testenv.Eventually(t, 20*time.Second, "budget from scale", statusIs(env, "web", 3, 3, 4, 0))
 }
 
 func findCondition(p *policyv1.PodDisruptionBudget, t string) *metav1.Condition {

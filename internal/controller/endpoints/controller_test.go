@@ -10,11 +10,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"rudder/internal/controller/hktest"
+	"rudder/internal/testenv"
 )
 
 func TestEndpointsFollowPods(t *testing.T) {
-	env := hktest.Start(t, "endpoint-controller")
+	env := testenv.Start(t, "endpoint-controller")
 	c := New(env.Client, env.Factory, env.Recorder, Options{APIServerAddress: "192.0.2.10", APIServerPort: 6443})
 	env.StartFactory()
 	go c.Run(env.Ctx, 2)
@@ -23,12 +23,12 @@ func TestEndpointsFollowPods(t *testing.T) {
 
 	port := corev1.ContainerPort{Name: "web", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}
 	for _, name := range []string{"a", "b"} {
-		if _, err := cs.Pods("default").Create(ctx, hktest.Pod("default", name, "", map[string]string{"app": "web"}, port), metav1.CreateOptions{}); err != nil {
+		if _, err := cs.Pods("default").Create(ctx, testenv.Pod("default", name, "", map[string]string{"app": "web"}, port), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	hktest.SetPodRunning(t, env.Client, "default", "a", "10.42.0.10", true)
-	hktest.SetPodRunning(t, env.Client, "default", "b", "10.42.0.11", false)
+	testenv.SetPodRunning(t, env.Client, "default", "a", "10.42.0.10", true)
+	testenv.SetPodRunning(t, env.Client, "default", "b", "10.42.0.11", false)
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web"},
 		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"},
@@ -49,13 +49,13 @@ func TestEndpointsFollowPods(t *testing.T) {
 				ep.Annotations[TriggerTimeAnnotation] != "", nil
 		}
 	}
-	hktest.Eventually(t, 20*time.Second, "endpoints with a ready and a not-ready address", want("10.42.0.10", "10.42.0.11"))
-	hktest.SetPodRunning(t, env.Client, "default", "a", "10.42.0.10", false)
-	hktest.SetPodRunning(t, env.Client, "default", "b", "10.42.0.11", true)
-	hktest.Eventually(t, 20*time.Second, "readiness change reflected", want("10.42.0.11", "10.42.0.10"))
+	testenv.Eventually(t, 20*time.Second, "endpoints with a ready and a not-ready address", want("10.42.0.10", "10.42.0.11"))
+	testenv.SetPodRunning(t, env.Client, "default", "a", "10.42.0.10", false)
+	testenv.SetPodRunning(t, env.Client, "default", "b", "10.42.0.11", true)
+	testenv.Eventually(t, 20*time.Second, "readiness change reflected", want("10.42.0.11", "10.42.0.10"))
 
 	// The kubernetes Service points at the API server.
-	hktest.Eventually(t, 20*time.Second, "kubernetes endpoints", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 20*time.Second, "kubernetes endpoints", func(ctx context.Context) (bool, error) {
 		s, err := cs.Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
 		if err != nil || s.Spec.ClusterIP != "10.43.0.1" {
 			return false, err
@@ -72,14 +72,14 @@ func TestEndpointsFollowPods(t *testing.T) {
 	if err := cs.Services("default").Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	hktest.Eventually(t, 20*time.Second, "endpoints removed", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 20*time.Second, "endpoints removed", func(ctx context.Context) (bool, error) {
 		_, err := cs.Endpoints("default").Get(ctx, "web", metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})
 }
 
 func TestSelectorlessServiceLeftAlone(t *testing.T) {
-	env := hktest.Start(t, "endpoint-controller")
+	env := testenv.Start(t, "endpoint-controller")
 	c := New(env.Client, env.Factory, env.Recorder, Options{})
 	env.StartFactory()
 	go c.Run(env.Ctx, 1)
@@ -105,7 +105,7 @@ func TestSelectorlessServiceLeftAlone(t *testing.T) {
 	if _, err := cs.Services("default").Create(ctx, sel, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	hktest.Eventually(t, 20*time.Second, "marker endpoints", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 20*time.Second, "marker endpoints", func(ctx context.Context) (bool, error) {
 		_, err := cs.Endpoints("default").Get(ctx, "marker", metav1.GetOptions{})
 		return err == nil, nil
 	})

@@ -10,11 +10,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"rudder/internal/controller/hktest"
+	"rudder/internal/testenv"
 )
 
 func TestSlicesFollowPods(t *testing.T) {
-	env := hktest.Start(t, "endpointslice-controller")
+	env := testenv.Start(t, "endpointslice-controller")
 	c := New(env.Client, env.Factory, env.Recorder, Options{})
 	env.StartFactory()
 	go c.Run(env.Ctx, 2)
@@ -31,21 +31,21 @@ func TestSlicesFollowPods(t *testing.T) {
 		t.Fatal(err)
 	}
 	// First an empty placeholder slice.
-	hktest.Eventually(t, 20*time.Second, "placeholder slice", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 20*time.Second, "placeholder slice", func(ctx context.Context) (bool, error) {
 		sl, err := slicesOf(ctx, env, "web")
 		return err == nil && len(sl) == 1 && len(sl[0].Endpoints) == 0, err
 	})
 	port := corev1.ContainerPort{Name: "web", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}
 	for _, name := range []string{"a", "b"} {
-		if _, err := cs.Pods("default").Create(ctx, hktest.Pod("default", name, "", map[string]string{"app": "web"}, port), metav1.CreateOptions{}); err != nil {
+		if _, err := cs.Pods("default").Create(ctx, testenv.Pod("default", name, "", map[string]string{"app": "web"}, port), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	hktest.SetPodRunning(t, env.Client, "default", "a", "10.42.0.10", true)
-	hktest.SetPodRunning(t, env.Client, "default", "b", "10.42.0.11", false)
+	testenv.SetPodRunning(t, env.Client, "default", "a", "10.42.0.10", true)
+	testenv.SetPodRunning(t, env.Client, "default", "b", "10.42.0.11", false)
 
 	var got discoveryv1.EndpointSlice
-	hktest.Eventually(t, 20*time.Second, "slice with a ready and a not-ready endpoint", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 20*time.Second, "slice with a ready and a not-ready endpoint", func(ctx context.Context) (bool, error) {
 		sl, err := slicesOf(ctx, env, "web")
 		if err != nil || len(sl) != 1 || len(sl[0].Endpoints) != 2 {
 			return false, err
@@ -76,13 +76,13 @@ func TestSlicesFollowPods(t *testing.T) {
 	if err := env.Client.DiscoveryV1().EndpointSlices("default").Delete(ctx, got.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	hktest.Eventually(t, 20*time.Second, "slice recreated", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 20*time.Second, "slice recreated", func(ctx context.Context) (bool, error) {
 		sl, err := slicesOf(ctx, env, "web")
 		return err == nil && len(sl) == 1 && sl[0].Name != got.Name && len(sl[0].Endpoints) == 2, err
 	})
 }
 
-func slicesOf(ctx context.Context, env *hktest.Env, svc string) ([]discoveryv1.EndpointSlice, error) {
+func slicesOf(ctx context.Context, env *testenv.Env, svc string) ([]discoveryv1.EndpointSlice, error) {
 	l, err := env.Client.DiscoveryV1().EndpointSlices("default").List(ctx, metav1.ListOptions{
 		LabelSelector: discoveryv1.LabelServiceName + "=" + svc + "," + discoveryv1.LabelManagedBy + "=" + ManagedBy})
 	if err != nil {

@@ -7,16 +7,16 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"rudder/internal/controller/hktest"
+	"rudder/internal/testenv"
 )
 
 func TestNodesGetDistinctPodCIDRs(t *testing.T) {
-	env := hktest.Start(t, "node-ipam-controller")
+	env := testenv.Start(t, "node-ipam-controller")
 	// A node that already holds the first subnet before the controller
 	// starts: its subnet must not be handed out again.
-	pre := hktest.Node("pre", true)
+	pre := testenv.Node("pre", true)
 	pre.Spec.PodCIDR, pre.Spec.PodCIDRs = "10.42.0.0/24", []string{"10.42.0.0/24"}
-	hktest.CreateNode(t, env.Client, pre)
+	testenv.CreateNode(t, env.Client, pre)
 
 	c, err := New(env.Client, env.Factory, env.Recorder, Options{})
 	if err != nil {
@@ -25,9 +25,9 @@ func TestNodesGetDistinctPodCIDRs(t *testing.T) {
 	env.StartFactory()
 	go c.Run(env.Ctx, 2)
 	for _, n := range []string{"a", "b", "c"} {
-		hktest.CreateNode(t, env.Client, hktest.Node(n, true))
+		testenv.CreateNode(t, env.Client, testenv.Node(n, true))
 	}
-	hktest.Eventually(t, 20*time.Second, "every node has a distinct pod CIDR", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 20*time.Second, "every node has a distinct pod CIDR", func(ctx context.Context) (bool, error) {
 		l, err := env.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return false, err

@@ -12,11 +12,11 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
-	"rudder/internal/controller/hktest"
+	"rudder/internal/testenv"
 )
 
 func TestSilentNodeIsTaintedAndEvicted(t *testing.T) {
-	env := hktest.Start(t, "node-controller")
+	env := testenv.Start(t, "node-controller")
 	c := New(env.Client, env.Factory, env.Recorder, Options{
 		GracePeriod: time.Second, MonitorPeriod: 100 * time.Millisecond, DefaultEvictionTimeout: time.Second})
 	env.StartFactory()
@@ -24,7 +24,7 @@ func TestSilentNodeIsTaintedAndEvicted(t *testing.T) {
 	ctx := context.Background()
 	cs := env.Client.CoreV1()
 
-	hktest.CreateNode(t, env.Client, hktest.Node("n1", true))
+	testenv.CreateNode(t, env.Client, testenv.Node("n1", true))
 	now := metav1.NowMicro()
 	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: LeaseNamespace, Name: "n1"},
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("n1"), LeaseDurationSeconds: ptr.To[int32](40), RenewTime: &now}}
@@ -33,20 +33,20 @@ func TestSilentNodeIsTaintedAndEvicted(t *testing.T) {
 	}
 	// The API server's admission gives every pod 300 s tolerations for
 	// unreachable; a short explicit one stands in for it here.
-	plain := hktest.Pod("default", "plain", "n1", nil)
+	plain := testenv.Pod("default", "plain", "n1", nil)
 	plain.Spec.Tolerations = []corev1.Toleration{{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists,
 		Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr.To[int64](1)}}
-	tolerant := hktest.Pod("default", "tolerant", "n1", nil)
+	tolerant := testenv.Pod("default", "tolerant", "n1", nil)
 	tolerant.Spec.Tolerations = []corev1.Toleration{{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute}}
 	for _, p := range []*corev1.Pod{plain, tolerant} {
 		if _, err := cs.Pods("default").Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		hktest.SetPodRunning(t, env.Client, "default", p.Name, "10.42.0.5", true)
+		testenv.SetPodRunning(t, env.Client, "default", p.Name, "10.42.0.5", true)
 	}
 
 	// The lease is never renewed: the node goes Unknown and gets tainted.
-	hktest.Eventually(t, 30*time.Second, "node unknown and tainted", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 30*time.Second, "node unknown and tainted", func(ctx context.Context) (bool, error) {
 		n, err := cs.Nodes().Get(ctx, "n1", metav1.GetOptions{})
 		if err != nil {
 			return false, err
@@ -58,14 +58,14 @@ func TestSilentNodeIsTaintedAndEvicted(t *testing.T) {
 	})
 	// After its toleration runs out the plain pod is deleted;
 	// the pod tolerating unreachable forever stays, marked not ready.
-	hktest.Eventually(t, 30*time.Second, "plain pod evicted", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 30*time.Second, "plain pod evicted", func(ctx context.Context) (bool, error) {
 		p, err := cs.Pods("default").Get(ctx, "plain", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return true, nil
 		}
 		return err == nil && p.DeletionTimestamp != nil, err
 	})
-	hktest.Eventually(t, 30*time.Second, "tolerant pod not ready", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 30*time.Second, "tolerant pod not ready", func(ctx context.Context) (bool, error) {
 		p, err := cs.Pods("default").Get(ctx, "tolerant", metav1.GetOptions{})
 		if err != nil {
 			return false, err
@@ -95,19 +95,19 @@ func TestSilentNodeIsTaintedAndEvicted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hktest.Eventually(t, 30*time.Second, "taints removed", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 30*time.Second, "taints removed", func(ctx context.Context) (bool, error) {
 		n, err := cs.Nodes().Get(ctx, "n1", metav1.GetOptions{})
 		return err == nil && len(n.Spec.Taints) == 0, err
 	})
 }
 
 func TestNotReadyNodeGetsNotReadyTaint(t *testing.T) {
-	env := hktest.Start(t, "node-controller")
+	env := testenv.Start(t, "node-controller")
 	c := New(env.Client, env.Factory, env.Recorder, Options{MonitorPeriod: time.Hour})
 	env.StartFactory()
 	go c.Run(env.Ctx, 1)
-	hktest.CreateNode(t, env.Client, hktest.Node("n2", false))
-	hktest.Eventually(t, 30*time.Second, "not-ready taints", func(ctx context.Context) (bool, error) {
+	testenv.CreateNode(t, env.Client, testenv.Node("n2", false))
+	testenv.Eventually(t, 30*time.Second, "not-ready taints", func(ctx context.Context) (bool, error) {
 		n, err := env.Client.CoreV1().Nodes().Get(ctx, "n2", metav1.GetOptions{})
 		if err != nil {
 			return false, err

@@ -11,10 +11,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"rudder/internal/controller/hktest"
+	"rudder/internal/testenv"
 )
 
-func gone(cs *hktest.Env, name string) func(context.Context) (bool, error) {
+func gone(cs *testenv.Env, name string) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
 		_, err := cs.Client.CoreV1().Pods("default").Get(ctx, name, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
@@ -22,7 +22,7 @@ func gone(cs *hktest.Env, name string) func(context.Context) (bool, error) {
 }
 
 func TestPodGC(t *testing.T) {
-	env := hktest.Start(t, "pod-garbage-collector")
+	env := testenv.Start(t, "pod-garbage-collector")
 	c := New(env.Client, env.Factory, env.Recorder, Options{
 		TerminatedPodThreshold: 2, Period: 100 * time.Millisecond, OrphanQuarantine: 200 * time.Millisecond})
 	env.StartFactory()
@@ -32,7 +32,7 @@ func TestPodGC(t *testing.T) {
 	// Four finished pods, threshold two: the two oldest go.
 	for i := 0; i < 4; i++ {
 		name := fmt.Sprintf("done-%d", i)
-		if _, err := cs.Pods("default").Create(ctx, hktest.Pod("default", name, "", nil), metav1.CreateOptions{}); err != nil {
+		if _, err := cs.Pods("default").Create(ctx, testenv.Pod("default", name, "", nil), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		p, err := cs.Pods("default").Get(ctx, name, metav1.GetOptions{})
@@ -45,26 +45,26 @@ func TestPodGC(t *testing.T) {
 		}
 	}
 	// A pod bound to a node that does not exist.
-	if _, err := cs.Pods("default").Create(ctx, hktest.Pod("default", "orphan", "ghost", nil), metav1.CreateOptions{}); err != nil {
+	if _, err := cs.Pods("default").Create(ctx, testenv.Pod("default", "orphan", "ghost", nil), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// A pod terminating on a NotReady node whose kubelet will never finish it.
-	hktest.CreateNode(t, env.Client, hktest.Node("dead", false))
-	if _, err := cs.Pods("default").Create(ctx, hktest.Pod("default", "stuck", "dead", nil), metav1.CreateOptions{}); err != nil {
+	testenv.CreateNode(t, env.Client, testenv.Node("dead", false))
+	if _, err := cs.Pods("default").Create(ctx, testenv.Pod("default", "stuck", "dead", nil), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := cs.Pods("default").Delete(ctx, "stuck", metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](1)}); err != nil {
 		t.Fatal(err)
 	}
 	// A bound pod on a healthy node stays.
-	hktest.CreateNode(t, env.Client, hktest.Node("alive", true))
-	if _, err := cs.Pods("default").Create(ctx, hktest.Pod("default", "keeper", "alive", nil), metav1.CreateOptions{}); err != nil {
+	testenv.CreateNode(t, env.Client, testenv.Node("alive", true))
+	if _, err := cs.Pods("default").Create(ctx, testenv.Pod("default", "keeper", "alive", nil), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
 	go c.Run(env.Ctx, 1)
 	for _, name := range []string{"done-0", "done-1", "orphan", "stuck"} {
-		hktest.Eventually(t, 30*time.Second, name+" collected", gone(env, name))
+		testenv.Eventually(t, 30*time.Second, name+" collected", gone(env, name))
 	}
 	for _, name := range []string{"done-2", "done-3", "keeper"} {
 		if _, err := cs.Pods("default").Get(ctx, name, metav1.GetOptions{}); err != nil {

@@ -2,20 +2,15 @@ package replicaset
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/client-go/tools/events"
 
-	"rudder/internal/server"
+	"rudder/internal/testenv"
 )
 
 // cluster is an in-process API server with this package's controllers
@@ -27,51 +22,13 @@ type cluster struct {
 
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	opts := server.DefaultOptions()
-	opts.DataDir = t.TempDir()
-	opts.BindAddress = "127.0.0.1"
-	opts.SecurePort = freePort(t)
-	opts.DisableAgent = true
-	opts.DisableControllers = true
-	s, err := server.Start(ctx, opts)
-	if err != nil {
-		t.Fatalf("starting server: %v", err)
-	}
-	t.Cleanup(s.Close)
-	cfg, err := clientcmd.BuildConfigFromFlags("", s.KubeconfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.QPS, cfg.Burst = 500, 1000
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	factory := informers.NewSharedInformerFactory(client, 0)
-	bc := events.NewBroadcaster(&events.EventSinkImpl{Interface: client.EventsV1()})
-	bc.StartRecordingToSink(ctx.Done())
-	t.Cleanup(bc.Shutdown)
-	rec := bc.NewRecorder(scheme.Scheme, "replicaset-controller")
-	rs := New(client, factory, rec)
-	rc := NewReplicationController(client, factory, rec)
-	factory.Start(ctx.Done())
-	go rs.Run(ctx, 2)
-	go rc.Run(ctx, 2)
-	t.Cleanup(factory.Shutdown)
-	t.Cleanup(cancel)
-	return &cluster{client: client, ctx: ctx}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	env := testenv.Start(t, "replicaset-controller")
+	rs := New(env.Client, env.Factory, env.Recorder)
+	rc := NewReplicationController(env.Client, env.Factory, env.Recorder)
+	env.StartFactory()
+	go rs.Run(env.Ctx, 2)
+	go rc.Run(env.Ctx, 2)
+	return &cluster{client: env.Client, ctx: env.Ctx}
 }
 
 // eventually polls cond until it holds or 30 s pass.

@@ -9,11 +9,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"rudder/internal/controller/hktest"
+	"rudder/internal/testenv"
 )
 
 func TestQuotaUsedFollowsObjects(t *testing.T) {
-	env := hktest.Start(t, "resourcequota-controller")
+	env := testenv.Start(t, "resourcequota-controller")
 	c := New(env.Client, env.Factory, env.Recorder, Options{})
 	env.StartFactory()
 	go c.Run(env.Ctx, 1)
@@ -29,7 +29,7 @@ func TestQuotaUsedFollowsObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"a", "b"} {
-		p := hktest.Pod("default", name, "", nil)
+		p := testenv.Pod("default", name, "", nil)
 		p.Spec.Containers[0].Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m")}
 		if _, err := cs.Pods("default").Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -59,13 +59,13 @@ func TestQuotaUsedFollowsObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hktest.Eventually(t, 20*time.Second, "usage counted", used(map[corev1.ResourceName]string{
+	testenv.Eventually(t, 20*time.Second, "usage counted", used(map[corev1.ResourceName]string{
 		corev1.ResourcePods: "2", corev1.ResourceRequestsCPU: "1", corev1.ResourceConfigMaps: resource.NewQuantity(int64(len(cms.Items)), resource.DecimalSI).String(),
 		"count/deployments.apps": "0",
 	}))
 	if err := cs.Pods("default").Delete(ctx, "a", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	hktest.Eventually(t, 20*time.Second, "usage after delete", used(map[corev1.ResourceName]string{
+	testenv.Eventually(t, 20*time.Second, "usage after delete", used(map[corev1.ResourceName]string{
 		corev1.ResourcePods: "1", corev1.ResourceRequestsCPU: "500m"}))
 }

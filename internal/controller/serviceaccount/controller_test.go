@@ -8,11 +8,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"rudder/internal/controller/hktest"
+	"rudder/internal/testenv"
 )
 
 func TestEveryNamespaceHasDefaultAccount(t *testing.T) {
-	env := hktest.Start(t, "serviceaccount-controller")
+	env := testenv.Start(t, "serviceaccount-controller")
 	c := New(env.Client, env.Factory, env.Recorder, Options{})
 	env.StartFactory()
 	go c.Run(env.Ctx, 1)
@@ -28,7 +28,7 @@ func TestEveryNamespaceHasDefaultAccount(t *testing.T) {
 		}
 	}
 	for _, ns := range []string{"default", "kube-system", "team-a"} {
-		hktest.Eventually(t, 20*time.Second, "default service account in "+ns, exists(ns))
+		testenv.Eventually(t, 20*time.Second, "default service account in "+ns, exists(ns))
 	}
 	old, err := cs.ServiceAccounts("team-a").Get(ctx, "default", metav1.GetOptions{})
 	if err != nil {
@@ -37,7 +37,7 @@ func TestEveryNamespaceHasDefaultAccount(t *testing.T) {
 	if err := cs.ServiceAccounts("team-a").Delete(ctx, "default", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	hktest.Eventually(t, 20*time.Second, "default service account recreated", func(ctx context.Context) (bool, error) {
+	testenv.Eventually(t, 20*time.Second, "default service account recreated", func(ctx context.Context) (bool, error) {
 		sa, err := cs.ServiceAccounts("team-a").Get(ctx, "default", metav1.GetOptions{})
 		return err == nil && sa.UID != old.UID, nil
 	})

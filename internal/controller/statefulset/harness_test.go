@@ -2,7 +2,6 @@ package statefulset
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -11,12 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/client-go/tools/events"
 
-	"rudder/internal/server"
+	"rudder/internal/testenv"
 )
 
 // cluster is an in-process API server with the StatefulSet controller
@@ -28,48 +24,11 @@ type cluster struct {
 
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	opts := server.DefaultOptions()
-	opts.DataDir = t.TempDir()
-	opts.BindAddress = "127.0.0.1"
-	opts.SecurePort = freePort(t)
-	opts.DisableAgent = true
-	opts.DisableControllers = true
-	s, err := server.Start(ctx, opts)
-	if err != nil {
-		t.Fatalf("starting server: %v", err)
-	}
-	t.Cleanup(s.Close)
-	cfg, err := clientcmd.BuildConfigFromFlags("", s.KubeconfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.QPS, cfg.Burst = 500, 1000
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	factory := informers.NewSharedInformerFactory(client, 0)
-	bc := events.NewBroadcaster(&events.EventSinkImpl{Interface: client.EventsV1()})
-	bc.StartRecordingToSink(ctx.Done())
-	t.Cleanup(bc.Shutdown)
-	ctrl := New(client, factory, bc.NewRecorder(scheme.Scheme, "statefulset-controller"))
-	factory.Start(ctx.Done())
-	go ctrl.Run(ctx, 2)
-	t.Cleanup(factory.Shutdown)
-	t.Cleanup(cancel)
-	return &cluster{client: client, ctx: ctx}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	env := testenv.Start(t, "statefulset-controller")
+	ctrl := New(env.Client, env.Factory, env.Recorder)
+	env.StartFactory()
+	go ctrl.Run(env.Ctx, 2)
+	return &cluster{client: env.Client, ctx: env.Ctx}
 }
 
 // eventually polls cond until it holds or 30 s pass.

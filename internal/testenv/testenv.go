@@ -1,8 +1,8 @@
-// Package hktest starts a real in-process API server for the integration
-// tests of the housekeeping controllers and offers the small helpers those
+// Package testenv starts a real in-process API server for the integration
+// tests of controllers and other components, and offers the small helpers those
 // tests share (making pods "run" without a kubelet, waiting for a
 // condition). It is imported by _test.go files only.
-package hktest
+package testenv
 
 import (
 	"context"
@@ -31,6 +31,12 @@ type Env struct {
 	Factory  informers.SharedInformerFactory
 	Recorder events.EventRecorder
 	Ctx      context.Context
+	events   events.EventBroadcaster
+}
+
+// RecorderFor records events as another component of the same test.
+func (e *Env) RecorderFor(component string) events.EventRecorder {
+	return e.events.NewRecorder(scheme.Scheme, component)
 }
 
 // Start runs an API server without its own controllers or agent; the
@@ -70,6 +76,7 @@ func Start(t *testing.T, component string) *Env {
 		Factory:  informers.NewSharedInformerFactory(client, 0),
 		Recorder: b.NewRecorder(scheme.Scheme, component),
 		Ctx:      ctx,
+		events:   b,
 	}
 }
 
