@@ -2,21 +2,16 @@ package job
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/retry"
 
-	"rudder/internal/server"
+	"rudder/internal/testenv"
 )
 
 // env is a real API server with the job controller running against it.
@@ -27,45 +22,11 @@ type env struct {
 
 func startEnv(t *testing.T, opts Options) *env {
 	t.Helper()
-	sopts := server.DefaultOptions()
-	sopts.DataDir = t.TempDir()
-	sopts.BindAddress = "127.0.0.1"
-	sopts.SecurePort = freePort(t)
-	sopts.DisableAgent = true
-	sopts.DisableControllers = true
-	startCtx, cancelStart := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancelStart()
-	s, err := server.Start(startCtx, sopts)
-	if err != nil {
-		t.Fatalf("starting server: %v", err)
-	}
-	t.Cleanup(s.Close)
-	cfg, err := clientcmd.BuildConfigFromFlags("", s.KubeconfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.QPS, cfg.Burst = 500, 1000
-	client := kubernetes.NewForConfigOrDie(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	bc := events.NewBroadcaster(&events.EventSinkImpl{Interface: client.EventsV1()})
-	_ = bc.StartRecordingToSinkWithContext(ctx)
-	t.Cleanup(bc.Shutdown)
-	factory := informers.NewSharedInformerFactory(client, 0)
-	c := New(client, factory, bc.NewRecorder(scheme.Scheme, "job-controller"), opts)
-	factory.Start(ctx.Done())
-	go c.Run(ctx, 2)
-	return &env{client: client, ctx: ctx}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	te := testenv.Start(t, "job-controller")
+	c := New(te.Client, te.Factory, te.Recorder, opts)
+	te.StartFactory()
+	go c.Run(te.Ctx, 2)
+	return &env{client: te.Client, ctx: te.Ctx}
 }
 
 // eventually polls cond until it holds or the deadline passes.
