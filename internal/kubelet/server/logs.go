@@ -77,6 +77,11 @@ func (l *logStream) run(ctx context.Context) error {
 			return l.finish()
 		}
 		if l.lr.replaced(l.path) {
+			// The old file is complete once it was replaced, but lines may
+			// have landed in it after the drain above: read them first.
+			if err := l.drain(); err != nil {
+				return err
+			}
 			if err := l.reopen(); err != nil {
 				return err
 			}
