@@ -163,6 +163,7 @@ func (k *Kubelet) cleanupPod(ctx context.Context, ref podRef, rt *podRuntime) (t
 	}
 	k.status.forget(ref.UID)
 	k.backOff.forget(string(ref.UID) + "/")
+	k.imageBackOff.forget(string(ref.UID) + "/")
 	return 0, true
 }
 

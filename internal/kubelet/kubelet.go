@@ -42,15 +42,16 @@ type Kubelet struct {
 	cgroups    atomic.Pointer[cgroup.Manager] // nil: no pod cgroups
 	recorder   record.EventRecorder
 	// resolvCache caches the host's resolv.conf (see dns.go).
-	resolvCache hostResolverCache
-	broadcast   record.EventBroadcaster // nil when Config.Recorder was given
-	workers     *podWorkers
-	status      *statusManager
-	backOff     *backOff
-	paused      atomic.Bool // heartbeat paused (tests)
-	nodeUID     atomic.Value
-	lease       *coordinationv1.Lease // owned by the lease loop
-	nodeCIDR    string                // pod CIDR last pushed to the runtime
+	resolvCache  hostResolverCache
+	broadcast    record.EventBroadcaster // nil when Config.Recorder was given
+	workers      *podWorkers
+	status       *statusManager
+	backOff      *backOff
+	imageBackOff *imageBackOff // failed pulls, by pod UID and image
+	paused       atomic.Bool   // heartbeat paused (tests)
+	nodeUID      atomic.Value
+	lease        *coordinationv1.Lease // owned by the lease loop
+	nodeCIDR     string                // pod CIDR last pushed to the runtime
 
 	static      *staticPods
 	containerGC *gc.ContainerCollector
@@ -85,6 +86,7 @@ func New(cfg Config) (*Kubelet, error) {
 		RootDir: cfg.RootDir, Objects: k.objects, Mounter: cfg.Mounter, Allocatable: cfg.Allocatable,
 	})
 	k.backOff = newBackOff(cfg.BackOffInitial, cfg.BackOffMax, cfg.BackOffReset)
+	k.imageBackOff = newImageBackOff(cfg.BackOffInitial, cfg.BackOffMax)
 	k.static = newStaticPods()
 	k.status = newStatusManager(cfg.Client, k.apiPod, k.log)
 	k.containerGC, k.imageGC = k.newCollectors()

@@ -218,9 +218,9 @@ func (s *podSync) start(c *corev1.Container, attempt uint32) bool {
 	if s.k.status.terminal(s.pod.UID) {
 		return false // evicted meanwhile: its containers never start again
 	}
-	if w := s.k.ensureImage(s.ctx, s.pod, c, s.sandbox); w != nil {
+	if w, retry := s.k.ensureImage(s.ctx, s.pod, c, s.sandbox); w != nil {
 		s.waiting[c.Name] = w
-		s.after(s.k.cfg.BackOffInitial)
+		s.after(retry)
 		return false
 	}
 	cfg, err := s.containerConfig(c, attempt)

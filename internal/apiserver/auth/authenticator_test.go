@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -37,6 +38,10 @@ func TestUnion(t *testing.T) {
 	}
 }
 
+func basic(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+}
+
 func TestTokensHeaderForms(t *testing.T) {
 	tokens := NewTokens(map[string]User{"s3cret": {Name: "joiner", Groups: []string{GroupBootstrappers}}, "": {Name: "empty"}})
 	tests := []struct {
@@ -49,7 +54,12 @@ func TestTokensHeaderForms(t *testing.T) {
 		{"valid", "Bearer s3cret", true, false},
 		{"scheme is case-insensitive", "bearer s3cret", true, false},
 		{"surrounding spaces", "Bearer   s3cret ", true, false},
-		{"other scheme is not ours", "Basic czNjcmV0", false, false},
+		{"malformed basic is no credential", "Basic czNjcmV0", false, false},
+		{"basic with the token as password", basic("anyone", "s3cret"), true, false},
+		{"basic with an empty user name", basic("", "s3cret"), true, false},
+		{"basic with a wrong password", basic("anyone", "s3cre"), false, true},
+		{"basic with an empty password is no credential", basic("s3cret", ""), false, false},
+		{"other scheme is not ours", "Digest username=x", false, false},
 		{"empty token is no token", "Bearer ", false, false},
 		{"wrong token", "Bearer s3cre", false, true},
 		{"token with a suffix", "Bearer s3cretX", false, true},

@@ -8,8 +8,11 @@ import (
 	"strings"
 )
 
-// Tokens authenticates bearer tokens from a fixed table (the join token, and
-// any static tokens an operator configures).
+// Tokens authenticates static tokens from a fixed table (the join token, and
+// any static tokens an operator configures). A token comes as a bearer token
+// or as the password of HTTP Basic auth with any user name: the form OCI
+// registry clients (crane, docker login) send, so images can be pushed to
+// the cluster registry with the join token.
 type Tokens struct {
 	entries []tokenEntry
 }
@@ -35,6 +38,9 @@ func NewTokens(table map[string]User) *Tokens {
 func (t *Tokens) Authenticate(r *http.Request) (User, bool, error) {
 	tok, ok := bearerToken(r)
 	if !ok {
+		tok, ok = basicPassword(r)
+	}
+	if !ok {
 		return User{}, false, nil
 	}
 	// Compare fixed-size digests against every entry without stopping early,
@@ -48,7 +54,7 @@ func (t *Tokens) Authenticate(r *http.Request) (User, bool, error) {
 		}
 	}
 	if found < 0 {
-		return User{}, false, errors.New("invalid bearer token")
+		return User{}, false, errors.New("invalid token")
 	}
 	return withAuthenticatedGroup(t.entries[found].user), true, nil
 }
@@ -62,4 +68,13 @@ func bearerToken(r *http.Request) (string, bool) {
 	}
 	tok = strings.TrimSpace(tok)
 	return tok, tok != ""
+}
+
+// basicPassword extracts the password of an "Authorization: Basic" header;
+// the user name is ignored (registry clients insist on one but the token
+// alone identifies the caller). Malformed headers and empty passwords count
+// as no credential.
+func basicPassword(r *http.Request) (string, bool) {
+	_, pass, ok := r.BasicAuth()
+	return pass, ok && pass != ""
 }

@@ -48,6 +48,7 @@ type Runtime struct {
 	sandboxes  map[string]*sandbox
 	containers map[string]*container
 	images     map[string]*runtimeapi.Image
+	pullErr    func(image string) error // nil: every pull succeeds
 }
 
 // Option configures a Runtime.
@@ -55,6 +56,12 @@ type Option func(*Runtime)
 
 // WithClock replaces the real clock (tests use a fake one).
 func WithClock(c clock.PassiveClock) Option { return func(r *Runtime) { r.clock = c } }
+
+// WithPullError makes PullImage fail with pullErr(image) when that is not
+// nil, so tests can exercise ErrImagePull and its back-off.
+func WithPullError(pullErr func(image string) error) Option {
+	return func(r *Runtime) { r.pullErr = pullErr }
+}
 
 // New returns an empty runtime that hands out sandbox IPs from podCIDR
 // (an empty podCIDR gives sandboxes no IP until UpdateRuntimeConfig).

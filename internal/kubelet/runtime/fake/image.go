@@ -8,9 +8,15 @@ import (
 
 const fakeImageSize = 1 << 20
 
-// PullImage records the image as present; every pull succeeds.
+// PullImage records the image as present. It fails only as WithPullError
+// says.
 func (r *Runtime) PullImage(_ context.Context, req *runtimeapi.PullImageRequest) (*runtimeapi.PullImageResponse, error) {
 	name := req.GetImage().GetImage()
+	if r.pullErr != nil {
+		if err := r.pullErr(name); err != nil {
+			return nil, err
+		}
+	}
 	ref := imageRef(name)
 	r.mu.Lock()
 	defer r.mu.Unlock()
