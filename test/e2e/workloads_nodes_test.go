@@ -89,7 +89,7 @@ func (e *workloadEnv) testDrain(t *testing.T) {
 		return out == "1", out
 	})
 	rec := recordPods(t, e.cs, ns, "app=drainme")
-	res := e.long(t, "drain", target, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout", "60s")
+	res := e.long(t, "drain", target, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout", "120s")
 	res.OK(t)
 	expectContains(t, res.Stdout, "node/"+target+" drained")
 	// Three evictions at once against one allowed disruption: kubectl must
