@@ -52,8 +52,16 @@ func mirroredHosts(registryURL string) ([]string, error) {
 func hostsTOML(registryURL, caFile string) string {
 	server := strings.TrimRight(registryURL, "/")
 	var b strings.Builder
-	fmt.Fprintf(&b, "server = %q\n\n[host.%q]\n  capabilities = [\"pull\", \"resolve\"]\n", server, server)
-	if caFile != "" && strings.HasPrefix(server, "https://") {
+	withCA := caFile != "" && strings.HasPrefix(server, "https://")
+	fmt.Fprintf(&b, "server = %q\n", server)
+	if withCA {
+		// containerd falls back to `server` when the host entry answers
+		// "not found"; without the CA there too, a missing image is
+		// reported as an x509 error instead of not found.
+		fmt.Fprintf(&b, "ca = %q\n", caFile)
+	}
+	fmt.Fprintf(&b, "\n[host.%q]\n  capabilities = [\"pull\", \"resolve\"]\n", server)
+	if withCA {
 		fmt.Fprintf(&b, "  ca = %q\n", caFile)
 	}
 	return b.String()
