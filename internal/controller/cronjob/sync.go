@@ -99,7 +99,10 @@ func (c *Controller) startJob(ctx context.Context, cj *batchv1.CronJob, t time.T
 	}
 	switch cj.Spec.ConcurrencyPolicy {
 	case batchv1.ForbidConcurrent:
-		if len(cj.Status.Active) > 0 {
+		// status.active may come from a cached CronJob older than this
+		// controller's own last status write; an unfinished owned Job in
+		// the job cache counts as running too, so Forbid never doubles.
+		if len(cj.Status.Active) > 0 || anyUnfinished(jobs) {
 			// lastScheduleTime stays: the start happens when the running
 			// job ends, if still within the starting deadline.
 			c.event(cj, corev1.EventTypeNormal, "JobAlreadyActive", "Schedule",
@@ -192,4 +195,14 @@ func ptrString(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// anyUnfinished says whether one of the jobs is still running.
+func anyUnfinished(jobs []*batchv1.Job) bool {
+	for _, j := range jobs {
+		if finished, _ := jobFinished(j); !finished && j.DeletionTimestamp == nil {
+			return true
+		}
+	}
+	return false
 }
