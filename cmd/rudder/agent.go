@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"rudder/internal/agent"
+	"rudder/internal/pprofserve"
 )
 
 // agentCommand runs node agents: `rudder agent --runtime=fake --count N`.
@@ -30,6 +31,7 @@ func agentCommand() *cobra.Command {
 				// objects; profiles showed a quarter of the CPU in the GC.
 				debug.SetGCPercent(300)
 			}
+			pprofserve.Start("RUDDER_AGENT_PPROF_ADDR")
 			return agent.Run(ctx, o)
 		},
 	}

@@ -27,6 +27,7 @@ import (
 	"rudder/internal/apiserver/admission/serviceip"
 	"rudder/internal/apiserver/auth"
 	"rudder/internal/pki"
+	"rudder/internal/pprofserve"
 	"rudder/internal/registry"
 	"rudder/internal/storage"
 	"rudder/internal/storage/cache"
@@ -68,7 +69,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 }
 
 func (s *Server) start(ctx context.Context) error {
-	startPprof()
+	pprofserve.Start("RUDDER_PPROF_ADDR")
 	if err := os.MkdirAll(s.opts.DataDir, 0o700); err != nil {
 		return fmt.Errorf("creating data dir: %w", err)
 	}

@@ -179,21 +179,34 @@ func (cl *scaleCluster) waitRunning(tb testing.TB, ctx context.Context, t *scale
 // serve pprof: RUDDER_PPROF_ADDR). RUDDER_BENCH_SCALE_PROFILE_SECONDS sets
 // its length (default 10). The returned func waits for it to be written.
 func scaleProfile(tb testing.TB, ctx context.Context) (wait func()) {
-	out, addr := os.Getenv("RUDDER_BENCH_SCALE_PROFILE"), os.Getenv("RUDDER_PPROF_ADDR")
-	if out == "" || addr == "" {
+	out := os.Getenv("RUDDER_BENCH_SCALE_PROFILE")
+	if out == "" {
 		return func() {}
 	}
 	secs := os.Getenv("RUDDER_BENCH_SCALE_PROFILE_SECONDS")
 	if secs == "" {
 		secs = "10"
 	}
-	done := make(chan error, 1)
-	go func() { done <- scaleFetch(ctx, "http://"+addr+"/debug/pprof/profile?seconds="+secs, out) }()
+	var waits []func()
+	for proc, env := range map[string]string{"server": "RUDDER_PPROF_ADDR", "agent": "RUDDER_AGENT_PPROF_ADDR"} {
+		addr := os.Getenv(env)
+		if addr == "" {
+			continue
+		}
+		path := out + "." + proc
+		done := make(chan error, 1)
+		go func() { done <- scaleFetch(ctx, "http://"+addr+"/debug/pprof/profile?seconds="+secs, path) }()
+		waits = append(waits, func() {
+			if err := <-done; err != nil {
+				tb.Logf("CPU profile of the %s: %v", proc, err)
+			} else {
+				tb.Logf("CPU profile of the %s written to %s", proc, path)
+			}
+		})
+	}
 	return func() {
-		if err := <-done; err != nil {
-			tb.Logf("CPU profile: %v", err)
-		} else {
-			tb.Logf("CPU profile of the server written to %s", out)
+		for _, w := range waits {
+			w()
 		}
 	}
 }
