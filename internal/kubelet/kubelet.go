@@ -148,7 +148,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	}
 	k.workers = newPodWorkers(ctx, k.syncPod, k.cfg.Clock, k.cfg.SyncFrequency)
 	unsubscribe := k.pods.Subscribe(k.cfg.NodeName, k.onPodEvent)
-	defer k.objects.Subscribe(k.wakeNamespace)()
+	defer k.objects.Subscribe(k.wakeConsumers)()
 	k.loadStaticPods() // before adoption: their pod dirs are not orphans
 	k.adoptPodDirs()
 	goLoop(k.relistLoop)
@@ -235,11 +235,11 @@ func (k *Kubelet) adoptPodDirs() {
 	}
 }
 
-// wakeNamespace syncs this node's pods of a namespace whose ConfigMap or
-// Secret changed, so that their volumes and pending containers catch up.
-func (k *Kubelet) wakeNamespace(ns string) {
+// wakeConsumers syncs this node's pods that consume a changed ConfigMap or
+// Secret, so that their volumes and pending containers catch up.
+func (k *Kubelet) wakeConsumers(ch objectChange) {
 	for _, pod := range k.pods.List(k.cfg.NodeName) {
-		if pod.Namespace == ns {
+		if podConsumes(pod, ch) {
 			k.workers.wakeUID(pod.UID)
 		}
 	}

@@ -31,7 +31,7 @@ type ObjectSource struct {
 
 	mu     sync.RWMutex
 	nextID int
-	subs   map[int]func(namespace string)
+	subs   map[int]func(objectChange)
 }
 
 var _ volume.ObjectGetter = (*ObjectSource)(nil)
@@ -39,14 +39,15 @@ var _ volume.ObjectGetter = (*ObjectSource)(nil)
 // NewObjectSource builds the informers; Run starts them.
 func NewObjectSource(client kubernetes.Interface) *ObjectSource {
 	f := informers.NewSharedInformerFactory(client, 0)
-	s := &ObjectSource{client: client, factory: f, subs: map[int]func(string){}}
+	s := &ObjectSource{client: client, factory: f, subs: map[int]func(objectChange){}}
 	cm, sec, svc := f.Core().V1().ConfigMaps(), f.Core().V1().Secrets(), f.Core().V1().Services()
 	s.cms, s.secrets, s.services = cm.Lister(), sec.Lister(), svc.Lister()
-	for _, inf := range []cache.SharedIndexInformer{cm.Informer(), sec.Informer()} {
+	for kind, inf := range map[objectKind]cache.SharedIndexInformer{kindConfigMap: cm.Informer(), kindSecret: sec.Informer()} {
+		changed := func(obj any) { s.changed(kind, obj) }
 		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    s.changed,
-			UpdateFunc: func(_, obj any) { s.changed(obj) },
-			DeleteFunc: s.changed,
+			AddFunc:    changed,
+			UpdateFunc: func(_, obj any) { changed(obj) },
+			DeleteFunc: changed,
 		})
 		s.synced = append(s.synced, inf.HasSynced)
 	}
@@ -66,9 +67,9 @@ func (s *ObjectSource) WaitForSync(ctx context.Context) bool {
 	return cache.WaitForCacheSync(ctx.Done(), s.synced...)
 }
 
-// Subscribe calls notify with the namespace of every changed ConfigMap or
-// Secret; it returns the function that unsubscribes.
-func (s *ObjectSource) Subscribe(notify func(namespace string)) func() {
+// Subscribe calls notify with every changed ConfigMap or Secret; it
+// returns the function that unsubscribes.
+func (s *ObjectSource) Subscribe(notify func(objectChange)) func() {
 	s.mu.Lock()
 	id := s.nextID
 	s.nextID++
@@ -81,7 +82,7 @@ func (s *ObjectSource) Subscribe(notify func(namespace string)) func() {
 	}
 }
 
-func (s *ObjectSource) changed(obj any) {
+func (s *ObjectSource) changed(kind objectKind, obj any) {
 	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = d.Obj
 	}
@@ -91,8 +92,9 @@ func (s *ObjectSource) changed(obj any) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	ch := objectChange{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()}
 	for _, notify := range s.subs {
-		notify(m.GetNamespace())
+		notify(ch)
 	}
 }
 

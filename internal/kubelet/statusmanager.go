@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -35,12 +36,16 @@ type statusManager struct {
 }
 
 type statusEntry struct {
-	ref      podRef
-	status   *corev1.PodStatus // latest computed
-	written  *corev1.PodStatus // latest written successfully
-	to       types.UID         // the API pod it was written to
-	start    time.Time
-	terminal bool
+	ref     podRef
+	status  *corev1.PodStatus // latest computed
+	written *corev1.PodStatus // latest written successfully
+	to      types.UID         // the API pod it was written to
+	// writtenRV is the resourceVersion the last write produced: an
+	// informer pod older than that does not show the write yet, so its
+	// conditions say nothing about whether someone else changed them.
+	writtenRV uint64
+	start     time.Time
+	terminal  bool
 }
 
 func newStatusManager(client kubernetes.Interface, apiPod func(podRef) *corev1.Pod, log *slog.Logger) *statusManager {
@@ -69,7 +74,7 @@ func (m *statusManager) set(pod *corev1.Pod, st corev1.PodStatus) {
 		return // never leave a terminal phase
 	}
 	e.terminal = e.terminal || terminalPhase(st.Phase)
-	if e.status != nil && apiequality.Semantic.DeepEqual(*e.status, st) && !conditionsDiffer(pod.Status.Conditions, st.Conditions) {
+	if e.status != nil && apiequality.Semantic.DeepEqual(*e.status, st) && !overwritten(pod, e) {
 		return
 	}
 	e.status = &st
@@ -171,8 +176,9 @@ func (m *statusManager) sync(ctx context.Context, uid types.UID) error {
 	var ref podRef
 	var st, written *corev1.PodStatus
 	var to types.UID
+	var writtenRV uint64
 	if e != nil {
-		ref, st, written, to = e.ref, e.status, e.written, e.to
+		ref, st, written, to, writtenRV = e.ref, e.status, e.written, e.to, e.writtenRV
 	}
 	m.mu.Unlock()
 	if st == nil {
@@ -186,15 +192,19 @@ func (m *statusManager) sync(ctx context.Context, uid types.UID) error {
 	// lifecycle controller marking pods not ready) changed the conditions
 	// since: the kubelet's view must win again, as in Kubernetes.
 	if written != nil && to == pod.UID && apiequality.Semantic.DeepEqual(*written, *st) &&
-		!conditionsDiffer(pod.Status.Conditions, st.Conditions) {
+		!overwritten(pod, &statusEntry{status: st, writtenRV: writtenRV}) {
 		return nil
 	}
-	if err := m.write(ctx, pod, st); err != nil {
+	rv, err := m.write(ctx, pod, st)
+	if err != nil {
 		return err
 	}
 	m.mu.Lock()
 	if e := m.entries[uid]; e != nil {
 		e.written, e.to = st, pod.UID
+		if rv != 0 {
+			e.writtenRV = rv
+		}
 	}
 	m.mu.Unlock()
 	return nil
@@ -206,22 +216,46 @@ func (m *statusManager) writeNow(ctx context.Context, pod *corev1.Pod, st corev1
 	return m.sync(ctx, pod.UID)
 }
 
-func (m *statusManager) write(ctx context.Context, pod *corev1.Pod, st *corev1.PodStatus) error {
+// write patches the pod's status to st and returns the resourceVersion
+// the write produced (0 when nothing was written).
+func (m *statusManager) write(ctx context.Context, pod *corev1.Pod, st *corev1.PodStatus) (uint64, error) {
 	if apiequality.Semantic.DeepEqual(pod.Status, *st) {
-		return nil
+		return 0, nil
 	}
 	patch, err := statusPatch(pod, st)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = m.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
+	out, err := m.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
 	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-		return nil // gone, or replaced by another pod of that name
+		return 0, nil // gone, or replaced by another pod of that name
 	}
 	if err != nil {
-		return fmt.Errorf("patch status of %s: %w", podKey(pod), err)
+		return 0, fmt.Errorf("patch status of %s: %w", podKey(pod), err)
 	}
-	return nil
+	return parseRV(out.ResourceVersion), nil
+}
+
+// overwritten says whether the API pod's conditions disagree with what
+// the kubelet computed last (e.status) because someone else changed them
+// (the node lifecycle controller marking pods not ready): the kubelet's
+// view must then win again, as in Kubernetes. A pod older than the
+// kubelet's own last write only lags behind it and is not overwritten.
+func overwritten(pod *corev1.Pod, e *statusEntry) bool {
+	if rv := parseRV(pod.ResourceVersion); rv != 0 && rv < e.writtenRV {
+		return false
+	}
+	return conditionsDiffer(pod.Status.Conditions, e.status.Conditions)
+}
+
+// parseRV reads a resourceVersion as the number this API server makes of
+// it (an etcd revision); 0 when it is not one.
+func parseRV(rv string) uint64 {
+	n, err := strconv.ParseUint(rv, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // statusPatch is a strategic merge patch from the pod's status to st, with
