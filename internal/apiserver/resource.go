@@ -3,13 +3,13 @@ package apiserver
 import (
 	"context"
 	"fmt"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"reflect"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
-	"k8s.io/client-go/applyconfigurations"
 
 	"rudder/internal/api"
 	"rudder/internal/storage"
@@ -70,12 +70,12 @@ func (s *Server) newResource(k *api.Kind) (*resource, error) {
 		hasStatus:     v.FieldByName("Status").IsValid(),
 		fieldManagers: map[string]*managedfields.FieldManager{},
 	}
-	tc := applyconfigurations.NewTypeConverter(s.scheme)
+	tc := s.typeConverter
 	for _, sub := range []string{"", "status"} {
 		if sub == "status" && !k.HasSubresource("status") {
 			continue
 		}
-		fm, err := managedfields.NewDefaultFieldManager(tc, s.scheme, defaulter{k}, s.scheme,
+		fm, err := managedfields.NewDefaultFieldManager(tc, objectConvertor{s.scheme}, defaulter{k}, s.scheme,
 			k.GVK, k.GVK.GroupVersion(), sub, nil)
 		if err != nil {
 			return nil, fmt.Errorf("field manager: %w", err)

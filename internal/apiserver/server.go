@@ -54,19 +54,22 @@ type SubresourceHandler func(w http.ResponseWriter, r *http.Request, namespace, 
 
 // Server is the API server's HTTP handler and the generic REST logic.
 type Server struct {
-	cfg       Config
-	scheme    *runtime.Scheme
-	codecs    serializer.CodecFactory
-	kinds     map[schema.GroupVersionResource]*resource
-	discovery *discovery
-	ready     atomic.Bool
-	metrics   *metrics
-	handler   http.Handler
+	cfg    Config
+	scheme *runtime.Scheme
+	// typeConverter serves every kind's field managers.
+	typeConverter *typeConverter
+	codecs        serializer.CodecFactory
+	kinds         map[schema.GroupVersionResource]*resource
+	discovery     *discovery
+	ready         atomic.Bool
+	metrics       *metrics
+	handler       http.Handler
 }
 
 // New builds the server; it validates that every kind has a store.
 func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, scheme: newScheme()}
+	s.typeConverter = newTypeConverter(s.scheme)
 	s.codecs = serializer.NewCodecFactory(s.scheme, serializer.EnableStrict)
 	s.kinds = map[schema.GroupVersionResource]*resource{}
 	for _, k := range cfg.Registry.Kinds() {

@@ -115,7 +115,9 @@ type updateReq struct {
 	// managed fields itself.
 	applied bool
 	// internal: the server itself changes server-owned metadata and status
-	// (deletion), so neither is reset from the current object.
+	// (deletion), so neither is reset from the current object. Such changes
+	// are not tracked in managedFields: in Kubernetes a binding or a
+	// deletion mark names no manager either.
 	internal bool
 }
 
@@ -147,7 +149,7 @@ func (s *Server) prepareUpdate(res *resource, cur runtime.Object, req updateReq,
 			return nil, err
 		}
 	}
-	if req.applied {
+	if req.applied || req.internal {
 		return obj, nil
 	}
 	return s.trackUpdate(res, cur, obj, sub, req.manager)
