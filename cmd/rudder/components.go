@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"rudder/internal/clientconfig"
 	"rudder/internal/controllermanager"
 	"rudder/internal/scheduler"
 )
@@ -29,7 +30,7 @@ func schedulerCommand() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("kubeconfig: %w", err)
 			}
-			cfg.QPS, cfg.Burst = 2000, 4000
+			clientconfig.Component(cfg, 2000, 4000)
 			client, err := kubernetes.NewForConfig(cfg)
 			if err != nil {
 				return err
@@ -67,7 +68,7 @@ func controllerManagerCommand() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("kubeconfig: %w", err)
 			}
-			cfg.QPS, cfg.Burst = 2000, 4000
+			clientconfig.Component(cfg, 2000, 4000)
 			ctx, stop := signalContext()
 			defer stop()
 			return controllermanager.Run(ctx, cfg, opts)

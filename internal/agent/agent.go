@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/record"
 
+	"rudder/internal/clientconfig"
 	"rudder/internal/kubelet"
 	"rudder/internal/kubelet/runtime/fake"
 )
@@ -149,7 +150,7 @@ func newClient(o Options) (kubernetes.Interface, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig %s: %w", o.Kubeconfig, err)
 	}
-	cfg.QPS, cfg.Burst = o.QPS, o.Burst
+	clientconfig.Component(cfg, o.QPS, o.Burst)
 	cfg.UserAgent = "rudder-agent"
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

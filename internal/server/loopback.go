@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"rudder/internal/clientconfig"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -15,11 +16,9 @@ func (s *Server) ClientConfig(user string, groups []string) (*rest.Config, error
 	if err != nil {
 		return nil, fmt.Errorf("client identity for %s: %w", user, err)
 	}
-	return &rest.Config{
+	return clientconfig.Component(&rest.Config{
 		Host:            s.URL,
 		TLSClientConfig: rest.TLSClientConfig{CAData: s.CA.CertPEM, CertData: cert, KeyData: key},
-		QPS:             2000,
-		Burst:           4000,
 		UserAgent:       user,
-	}, nil
+	}, 2000, 4000), nil
 }
