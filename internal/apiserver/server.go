@@ -58,18 +58,21 @@ type Server struct {
 	scheme *runtime.Scheme
 	// typeConverter serves every kind's field managers.
 	typeConverter *typeConverter
-	codecs        serializer.CodecFactory
-	kinds         map[schema.GroupVersionResource]*resource
-	discovery     *discovery
-	ready         atomic.Bool
-	metrics       *metrics
-	handler       http.Handler
+	// encoded shares watch events' encodings among watchers.
+	encoded   *encodedEvents
+	codecs    serializer.CodecFactory
+	kinds     map[schema.GroupVersionResource]*resource
+	discovery *discovery
+	ready     atomic.Bool
+	metrics   *metrics
+	handler   http.Handler
 }
 
 // New builds the server; it validates that every kind has a store.
 func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, scheme: newScheme()}
 	s.typeConverter = newTypeConverter(s.scheme)
+	s.encoded = newEncodedEvents()
 	s.codecs = serializer.NewCodecFactory(s.scheme, serializer.EnableStrict)
 	s.kinds = map[schema.GroupVersionResource]*resource{}
 	for _, k := range cfg.Registry.Kinds() {

@@ -82,15 +82,14 @@ func (s *Server) streamWatch(ctx context.Context, w http.ResponseWriter, r *http
 			if !ok {
 				return
 			}
-			obj, err := s.watchObject(r, format, res, ev)
+			data, err := s.encodeWatchObject(r, format, res, ev, &buf)
 			if err != nil {
-				obj, ev.Type = toStatus(err), watch.Error
+				ev = watch.Event{Type: watch.Error, Object: toStatus(err)}
+				if data, err = s.encodeWatchObject(r, format, res, ev, &buf); err != nil {
+					return
+				}
 			}
-			buf.Reset()
-			if err := format.info.Serializer.Encode(obj, &buf); err != nil {
-				return
-			}
-			we := &metav1.WatchEvent{Type: string(ev.Type), Object: runtime.RawExtension{Raw: buf.Bytes()}}
+			we := &metav1.WatchEvent{Type: string(ev.Type), Object: runtime.RawExtension{Raw: data}}
 			if err := enc.Encode(we); err != nil {
 				return
 			}
