@@ -33,7 +33,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, res *resour
 	var transform transformFunc
 	switch pt {
 	case types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType:
-		transform = s.jsonPatcher(w, res, pt, body, opts.FieldValidation)
+		transform = s.jsonPatcher(w, res, sub, pt, body, opts.FieldValidation)
 	case types.ApplyYAMLPatchType, types.ApplyCBORPatchType:
 		if opts.FieldManager == "" {
 			s.writeError(w, r, errBadRequest("PATCH requests with apply content type must have fieldManager"))
@@ -72,10 +72,14 @@ func mediaTypeOnly(ct string) string {
 
 // jsonPatcher applies a JSON, merge or strategic merge patch to the
 // current object's JSON and decodes the result, honouring fieldValidation.
-func (s *Server) jsonPatcher(w http.ResponseWriter, res *resource, pt types.PatchType, patch []byte, validation string) transformFunc {
+func (s *Server) jsonPatcher(w http.ResponseWriter, res *resource, sub string, pt types.PatchType, patch []byte, validation string) transformFunc {
 	return func(cur runtime.Object) (runtime.Object, error) {
 		cur.GetObjectKind().SetGroupVersionKind(res.kind.GVK)
-		orig, err := json.Marshal(cur)
+		base := cur
+		if sub == "status" && pt != types.JSONPatchType && res.hasStatus {
+			base = statusView(res, cur)
+		}
+		orig, err := json.Marshal(base)
 		if err != nil {
 			return nil, fmt.Errorf("encoding current object: %w", err)
 		}
@@ -101,6 +105,24 @@ func (s *Server) jsonPatcher(w http.ResponseWriter, res *resource, pt types.Patc
 		info, _ := runtime.SerializerInfoForMediaType(s.codecs.SupportedMediaTypes(), mediaJSON)
 		return s.decodeWith(w, info, res, patched, validation)
 	}
+}
+
+// statusView is what a merge patch of the status subresource is applied
+// to: the object's identity, preconditions and status. Whatever else such
+// a patch changes is dropped afterwards anyway, and encoding and decoding
+// a pod's spec on every kubelet status write was most of that write's
+// cost. (A JSON patch may test or address any path, so it gets the whole
+// object.)
+func statusView(res *resource, cur runtime.Object) runtime.Object {
+	out := res.kind.New()
+	out.GetObjectKind().SetGroupVersionKind(res.kind.GVK)
+	cm, m := metaOf(cur), metaOf(out)
+	m.SetNamespace(cm.GetNamespace())
+	m.SetName(cm.GetName())
+	m.SetUID(cm.GetUID())
+	m.SetResourceVersion(cm.GetResourceVersion())
+	copyField(out, cur, "Status")
+	return out
 }
 
 // applyPatcher merges a server-side apply configuration with the field

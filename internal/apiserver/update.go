@@ -138,7 +138,9 @@ func (s *Server) prepareUpdate(res *resource, cur runtime.Object, req updateReq,
 		keepServerMetadata(obj, cur)
 		obj = splitStatus(res, obj, cur, sub)
 	}
-	if res.hasSpec && specChanged(obj, cur) {
+	// A status write keeps the current spec (splitStatus), so only other
+	// writes can move the generation.
+	if res.hasSpec && sub != "status" && specChanged(obj, cur) {
 		metaOf(obj).SetGeneration(cm.GetGeneration() + 1)
 	}
 	// Changes the server makes itself (deletion marks, bindings, eviction
