@@ -31,7 +31,7 @@ type Options struct {
 	// ScoringStrategy of NodeResourcesFit: LeastAllocated (default) or
 	// MostAllocated (bin packing).
 	ScoringStrategy plugins.ScoringStrategy
-	// MaxConcurrentBinds bounds binding goroutines (default 64).
+	// MaxConcurrentBinds bounds binding goroutines (default 1024).
 	MaxConcurrentBinds int
 	// Registerer receives the metrics (default prometheus.DefaultRegisterer).
 	Registerer prometheus.Registerer
@@ -53,7 +53,7 @@ func (o *Options) setDefaults() {
 		o.PodMaxBackoff = queue.DefaultMaxBackoff
 	}
 	if o.MaxConcurrentBinds <= 0 {
-		o.MaxConcurrentBinds = 64
+		o.MaxConcurrentBinds = 1024
 	}
 	if o.Registerer == nil {
 		o.Registerer = prometheus.DefaultRegisterer

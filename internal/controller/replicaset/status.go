@@ -27,9 +27,10 @@ func (c *Controller) computeStatus(w *workload, pods []*corev1.Pod, manageErr er
 	if w.template != nil {
 		tmplLabels = w.template.Labels
 	}
+	fullyLabeled := labels.SelectorFromSet(tmplLabels)
 	now := c.now()
 	for _, p := range pods {
-		if labels.SelectorFromSet(tmplLabels).Matches(labels.Set(p.Labels)) {
+		if fullyLabeled.Matches(labels.Set(p.Labels)) {
 			st.FullyLabeledReplicas++
 		}
 		if ctrlutil.IsPodReady(p) {
