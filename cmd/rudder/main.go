@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"rudder/internal/allinone"
+	"rudder/internal/gctune"
 	"rudder/internal/server"
 )
 
@@ -49,6 +50,7 @@ func serverCommand(name string, apiOnly bool) *cobra.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+			go gctune.Run(ctx, gctune.Default())
 			s, err := allinone.Start(ctx, opts)
 			if err != nil {
 				return err
