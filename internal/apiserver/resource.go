@@ -75,7 +75,7 @@ func (s *Server) newResource(k *api.Kind) (*resource, error) {
 		if sub == "status" && !k.HasSubresource("status") {
 			continue
 		}
-		fm, err := managedfields.NewDefaultFieldManager(tc, objectConvertor{s.scheme}, defaulter{k}, s.scheme,
+		fm, err := managedfields.NewDefaultFieldManager(tc, objectConvertor{runtime.UnsafeObjectConvertor(s.scheme)}, defaulter{k}, s.scheme,
 			k.GVK, k.GVK.GroupVersion(), sub, nil)
 		if err != nil {
 			return nil, fmt.Errorf("field manager: %w", err)

@@ -2,6 +2,8 @@ package apiserver
 
 import (
 	"reflect"
+	"rudder/internal/api"
+	apicore "rudder/internal/api/core"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -33,8 +35,8 @@ func TestTypeConverterMatchesClientGo(t *testing.T) {
 	ours := newTypeConverter(scheme)
 	theirs := applyconfigurations.NewTypeConverter(scheme)
 	managers := map[string][2]*managedfields.FieldManager{
-		"":       {build(theirs, scheme, ""), build(ours, objectConvertor{scheme}, "")},
-		"status": {build(theirs, scheme, "status"), build(ours, objectConvertor{scheme}, "status")},
+		"":       {build(theirs, scheme, ""), build(ours, objectConvertor{runtime.UnsafeObjectConvertor(scheme)}, "")},
+		"status": {build(theirs, scheme, "status"), build(ours, objectConvertor{runtime.UnsafeObjectConvertor(scheme)}, "status")},
 	}
 	base := &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
@@ -117,3 +119,61 @@ func TestOpenAPIName(t *testing.T) {
 }
 
 func reflectElem(obj runtime.Object) reflect.Type { return reflect.TypeOf(obj).Elem() }
+
+// TestStatusViewTracking: tracking a status write on views of identity,
+// managed fields and status gives the managed fields that tracking the
+// whole objects gives.
+func TestStatusViewTracking(t *testing.T) {
+	scheme := newScheme()
+	reg := api.NewRegistry()
+	apicore.Register(reg)
+	k, ok := reg.Lookup(corev1.SchemeGroupVersion.WithResource("pods"))
+	if !ok {
+		t.Fatal("no pods kind")
+	}
+	fm, err := managedfields.NewDefaultFieldManager(newTypeConverter(scheme), objectConvertor{runtime.UnsafeObjectConvertor(scheme)},
+		noDefaults{}, scheme, k.GVK, k.GVK.GroupVersion(), "status", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, err := managedfields.NewDefaultFieldManager(newTypeConverter(scheme), objectConvertor{runtime.UnsafeObjectConvertor(scheme)},
+		noDefaults{}, scheme, k.GVK, k.GVK.GroupVersion(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &resource{kind: k, hasStatus: true}
+	empty := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}, ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns"}}
+	created := empty.DeepCopy()
+	created.Labels = map[string]string{"app": "x"}
+	created.Spec.Containers = []corev1.Container{{Name: "c", Image: "busybox"}}
+	created.Status.Phase = corev1.PodPending
+	base := main.UpdateNoErrors(empty, created, "creator").(*corev1.Pod)
+	full, viewed := base.DeepCopy(), base.DeepCopy()
+	for i, edit := range []func(*corev1.PodStatus){
+		func(s *corev1.PodStatus) {
+			s.Phase = corev1.PodRunning
+			s.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+		},
+		func(s *corev1.PodStatus) { s.PodIP = "10.0.0.1"; s.Conditions = nil },
+	} {
+		nextFull, nextViewed := full.DeepCopy(), viewed.DeepCopy()
+		edit(&nextFull.Status)
+		edit(&nextViewed.Status)
+		full = fm.UpdateNoErrors(full, nextFull, "kubelet").(*corev1.Pod)
+		viewed = trackStatusUpdate(fm, res, viewed, nextViewed, "kubelet").(*corev1.Pod)
+		for j := range viewed.ManagedFields {
+			if j < len(full.ManagedFields) {
+				viewed.ManagedFields[j].Time = full.ManagedFields[j].Time
+			}
+		}
+		if !apiequality.Semantic.DeepEqual(full.ManagedFields, viewed.ManagedFields) {
+			t.Fatalf("step %d: managed fields differ\nwhole objects: %+v\nviews:         %+v", i, full.ManagedFields, viewed.ManagedFields)
+		}
+		if viewed.Status.PodIP != full.Status.PodIP || viewed.Labels["app"] != "x" || len(viewed.Spec.Containers) != 1 {
+			t.Fatalf("step %d: tracking changed the object: %+v", i, viewed)
+		}
+	}
+	if len(viewed.ManagedFields) != 2 {
+		t.Errorf("managers %+v, want creator and kubelet", viewed.ManagedFields)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 
 	"rudder/internal/storage"
 )
@@ -191,7 +192,24 @@ func (s *Server) trackUpdate(res *resource, cur, obj runtime.Object, sub, manage
 	}
 	cur.GetObjectKind().SetGroupVersionKind(res.kind.GVK)
 	obj.GetObjectKind().SetGroupVersionKind(res.kind.GVK)
+	if sub == "status" && res.hasStatus {
+		return trackStatusUpdate(fm, res, cur, obj, manager), nil
+	}
 	return fm.UpdateNoErrors(cur, obj, manager), nil
+}
+
+// trackStatusUpdate tracks a write of the status subresource. Such a
+// write changes nothing but the status (splitStatus), so the field
+// manager compares views holding only identity, managed fields and status
+// (comparing whole pods was most of a kubelet status write's cost), and
+// the managed fields it computes go on obj.
+func trackStatusUpdate(fm *managedfields.FieldManager, res *resource, cur, obj runtime.Object, manager string) runtime.Object {
+	live, next := statusView(res, cur), statusView(res, obj)
+	metaOf(live).SetManagedFields(metaOf(cur).GetManagedFields())
+	metaOf(next).SetManagedFields(metaOf(obj).GetManagedFields())
+	out := fm.UpdateNoErrors(live, next, manager)
+	metaOf(obj).SetManagedFields(metaOf(out).GetManagedFields())
+	return obj
 }
 
 // finishIfFinalized deletes an object being deleted once its last
