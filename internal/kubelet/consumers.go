@@ -12,84 +12,112 @@ const (
 	kindSecret
 )
 
-// objectChange names a changed ConfigMap or Secret.
+// objectChange names a ConfigMap or Secret (that changed, or that a pod
+// consumes).
 type objectChange struct {
 	Kind            objectKind
 	Namespace, Name string
 }
 
-// podConsumes says whether a pod reads the object: through a volume (also
-// projected), an env or envFrom source of any container, or (a Secret) as
-// an image pull secret. Only such pods are synced again when it changes:
-// waking every pod of the namespace made each unrelated ConfigMap write
-// cost a sync of thousands of pods.
-func podConsumes(pod *corev1.Pod, ch objectChange) bool {
-	if pod.Namespace != ch.Namespace {
-		return false
+func (o objectChange) key() string {
+	prefix := "configmap/"
+	if o.Kind == kindSecret {
+		prefix = "secret/"
 	}
+	return prefix + o.Namespace + "/" + o.Name
+}
+
+// consumedObjects lists the ConfigMaps and Secrets a pod reads: through a
+// volume (also projected), an env or envFrom source of any container, or
+// (a Secret) as an image pull secret. Only those pods are synced again
+// when one changes: waking every pod of the namespace made each unrelated
+// ConfigMap write cost a sync of thousands of pods.
+func consumedObjects(pod *corev1.Pod) []objectChange {
+	c := consumers{ns: pod.Namespace}
 	for i := range pod.Spec.Volumes {
-		if volumeConsumes(&pod.Spec.Volumes[i], ch) {
-			return true
-		}
+		c.volume(&pod.Spec.Volumes[i])
 	}
-	if ch.Kind == kindSecret {
-		for _, s := range pod.Spec.ImagePullSecrets {
-			if s.Name == ch.Name {
-				return true
-			}
-		}
+	for _, s := range pod.Spec.ImagePullSecrets {
+		c.add(kindSecret, s.Name)
 	}
 	for i := range pod.Spec.InitContainers {
-		if containerConsumes(pod.Spec.InitContainers[i].Env, pod.Spec.InitContainers[i].EnvFrom, ch) {
-			return true
-		}
+		c.container(pod.Spec.InitContainers[i].Env, pod.Spec.InitContainers[i].EnvFrom)
 	}
 	for i := range pod.Spec.Containers {
-		if containerConsumes(pod.Spec.Containers[i].Env, pod.Spec.Containers[i].EnvFrom, ch) {
-			return true
-		}
+		c.container(pod.Spec.Containers[i].Env, pod.Spec.Containers[i].EnvFrom)
 	}
 	for i := range pod.Spec.EphemeralContainers {
-		c := &pod.Spec.EphemeralContainers[i].EphemeralContainerCommon
-		if containerConsumes(c.Env, c.EnvFrom, ch) {
-			return true
-		}
+		e := &pod.Spec.EphemeralContainers[i].EphemeralContainerCommon
+		c.container(e.Env, e.EnvFrom)
 	}
-	return false
+	return c.out
 }
 
-func volumeConsumes(v *corev1.Volume, ch objectChange) bool {
+type consumers struct {
+	ns  string
+	out []objectChange
+}
+
+func (c *consumers) add(kind objectKind, name string) {
+	o := objectChange{Kind: kind, Namespace: c.ns, Name: name}
+	for _, have := range c.out {
+		if have == o {
+			return
+		}
+	}
+	c.out = append(c.out, o)
+}
+
+func (c *consumers) volume(v *corev1.Volume) {
 	switch {
 	case v.ConfigMap != nil:
-		return ch.Kind == kindConfigMap && v.ConfigMap.Name == ch.Name
+		c.add(kindConfigMap, v.ConfigMap.Name)
 	case v.Secret != nil:
-		return ch.Kind == kindSecret && v.Secret.SecretName == ch.Name
+		c.add(kindSecret, v.Secret.SecretName)
 	case v.Projected != nil:
 		for _, s := range v.Projected.Sources {
-			if (s.ConfigMap != nil && ch.Kind == kindConfigMap && s.ConfigMap.Name == ch.Name) ||
-				(s.Secret != nil && ch.Kind == kindSecret && s.Secret.Name == ch.Name) {
-				return true
+			if s.ConfigMap != nil {
+				c.add(kindConfigMap, s.ConfigMap.Name)
+			}
+			if s.Secret != nil {
+				c.add(kindSecret, s.Secret.Name)
 			}
 		}
 	}
-	return false
 }
 
-func containerConsumes(env []corev1.EnvVar, from []corev1.EnvFromSource, ch objectChange) bool {
+func (c *consumers) container(env []corev1.EnvVar, from []corev1.EnvFromSource) {
 	for _, e := range env {
 		if e.ValueFrom == nil {
 			continue
 		}
-		if (e.ValueFrom.ConfigMapKeyRef != nil && ch.Kind == kindConfigMap && e.ValueFrom.ConfigMapKeyRef.Name == ch.Name) ||
-			(e.ValueFrom.SecretKeyRef != nil && ch.Kind == kindSecret && e.ValueFrom.SecretKeyRef.Name == ch.Name) {
-			return true
+		if r := e.ValueFrom.ConfigMapKeyRef; r != nil {
+			c.add(kindConfigMap, r.Name)
+		}
+		if r := e.ValueFrom.SecretKeyRef; r != nil {
+			c.add(kindSecret, r.Name)
 		}
 	}
 	for _, f := range from {
-		if (f.ConfigMapRef != nil && ch.Kind == kindConfigMap && f.ConfigMapRef.Name == ch.Name) ||
-			(f.SecretRef != nil && ch.Kind == kindSecret && f.SecretRef.Name == ch.Name) {
-			return true
+		if f.ConfigMapRef != nil {
+			c.add(kindConfigMap, f.ConfigMapRef.Name)
+		}
+		if f.SecretRef != nil {
+			c.add(kindSecret, f.SecretRef.Name)
 		}
 	}
-	return false
+}
+
+// indexByConsumed indexes pods by the objects they consume.
+func indexByConsumed(obj any) ([]string, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return nil, nil
+	}
+	objs := consumedObjects(pod)
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o.key()
+	}
+	return keys, nil
 }

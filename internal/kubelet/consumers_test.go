@@ -1,11 +1,18 @@
 package kubelet
 
 import (
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
+
+// podConsumes says whether a pod reads the object, as the index sees it.
+func podConsumes(pod *corev1.Pod, o objectChange) bool {
+	keys, _ := indexByConsumed(pod)
+	return slices.Contains(keys, o.key())
+}
 
 func TestPodConsumes(t *testing.T) {
 	cm := func(name string) objectChange { return objectChange{Kind: kindConfigMap, Namespace: "ns", Name: name} }

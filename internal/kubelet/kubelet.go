@@ -238,10 +238,8 @@ func (k *Kubelet) adoptPodDirs() {
 // wakeConsumers syncs this node's pods that consume a changed ConfigMap or
 // Secret, so that their volumes and pending containers catch up.
 func (k *Kubelet) wakeConsumers(ch objectChange) {
-	for _, pod := range k.pods.List(k.cfg.NodeName) {
-		if podConsumes(pod, ch) {
-			k.workers.wakeUID(pod.UID)
-		}
+	for _, pod := range k.pods.Consumers(k.cfg.NodeName, ch) {
+		k.workers.wakeUID(pod.UID)
 	}
 }
 

@@ -15,7 +15,10 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
-const nodeNameIndex = "spec.nodeName"
+const (
+	nodeNameIndex = "spec.nodeName"
+	consumedIndex = "consumed"
+)
 
 // PodSource is an informer on pods whose events are dispatched to the
 // kubelet of each pod's node. One source serves one kubelet (watching
@@ -53,7 +56,7 @@ func NewPodSource(client kubernetes.Interface, nodeName string) *PodSource {
 			return client.CoreV1().Pods(metav1.NamespaceAll).Watch(context.Background(), o)
 		},
 	}
-	inf := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{nodeNameIndex: indexByNode})
+	inf := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{nodeNameIndex: indexByNode, consumedIndex: indexByConsumed})
 	s := &PodSource{informer: inf, subs: map[string]func(podRef){}}
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { s.dispatch(nil, obj) },
@@ -140,6 +143,21 @@ func (s *PodSource) List(nodeName string) []*corev1.Pod {
 	out := make([]*corev1.Pod, 0, len(objs))
 	for _, o := range objs {
 		out = append(out, o.(*corev1.Pod))
+	}
+	return out
+}
+
+// Consumers returns the pods bound to a node that consume an object.
+func (s *PodSource) Consumers(nodeName string, o objectChange) []*corev1.Pod {
+	objs, err := s.informer.GetIndexer().ByIndex(consumedIndex, o.key())
+	if err != nil {
+		panic(fmt.Sprintf("pod index %s missing: %v", consumedIndex, err)) // programming error
+	}
+	var out []*corev1.Pod
+	for _, obj := range objs {
+		if pod := obj.(*corev1.Pod); pod.Spec.NodeName == nodeName {
+			out = append(out, pod)
+		}
 	}
 	return out
 }

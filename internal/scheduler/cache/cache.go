@@ -5,6 +5,7 @@
 package cache
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"sync"
@@ -36,6 +37,14 @@ type Cache struct {
 	nodes      map[string]*fw.NodeInfo
 	pods       map[types.UID]*podState
 	generation int64
+	// recent orders node names by their last change, newest first, so a
+	// snapshot copies the nodes changed since it was taken without
+	// walking every node (each cycle did at 1,000 nodes).
+	recent     *list.List
+	recentElem map[string]*list.Element
+	// removals counts node entries deleted: a snapshot that missed one
+	// rebuilds from scratch.
+	removals int64
 }
 
 // New builds an empty cache; ttl <= 0 means DefaultAssumedTTL.
@@ -46,7 +55,8 @@ func New(clk clock.Clock, ttl time.Duration) *Cache {
 	if ttl <= 0 {
 		ttl = DefaultAssumedTTL
 	}
-	return &Cache{clock: clk, ttl: ttl, nodes: map[string]*fw.NodeInfo{}, pods: map[types.UID]*podState{}}
+	return &Cache{clock: clk, ttl: ttl, nodes: map[string]*fw.NodeInfo{}, pods: map[types.UID]*podState{},
+		recent: list.New(), recentElem: map[string]*list.Element{}}
 }
 
 // Run expires assumed pods every second until ctx ends.
@@ -74,15 +84,31 @@ func (c *Cache) nodeLocked(name string) *fw.NodeInfo {
 	return ni
 }
 
-func (c *Cache) touch(ni *fw.NodeInfo) {
+func (c *Cache) touch(name string, ni *fw.NodeInfo) {
 	c.generation++
 	ni.Generation = c.generation
+	if e, ok := c.recentElem[name]; ok {
+		c.recent.MoveToFront(e)
+		return
+	}
+	c.recentElem[name] = c.recent.PushFront(name)
+}
+
+// deleteNodeLocked drops a node entry.
+func (c *Cache) deleteNodeLocked(name string) {
+	delete(c.nodes, name)
+	if e, ok := c.recentElem[name]; ok {
+		c.recent.Remove(e)
+		delete(c.recentElem, name)
+	}
+	c.generation++
+	c.removals++
 }
 
 func (c *Cache) addPodLocked(pod *v1.Pod) {
 	ni := c.nodeLocked(pod.Spec.NodeName)
 	ni.AddPod(pod)
-	c.touch(ni)
+	c.touch(pod.Spec.NodeName, ni)
 }
 
 func (c *Cache) removePodLocked(pod *v1.Pod) {
@@ -91,9 +117,9 @@ func (c *Cache) removePodLocked(pod *v1.Pod) {
 		return
 	}
 	ni.RemovePod(pod)
-	c.touch(ni)
+	c.touch(pod.Spec.NodeName, ni)
 	if ni.Node() == nil && len(ni.Pods) == 0 {
-		delete(c.nodes, pod.Spec.NodeName)
+		c.deleteNodeLocked(pod.Spec.NodeName)
 	}
 }
 
@@ -171,7 +197,7 @@ func (c *Cache) AddNode(node *v1.Node) {
 	defer c.mu.Unlock()
 	ni := c.nodeLocked(node.Name)
 	ni.SetNode(node)
-	c.touch(ni)
+	c.touch(node.Name, ni)
 }
 
 // UpdateNode records a node change.
@@ -187,8 +213,7 @@ func (c *Cache) RemoveNode(node *v1.Node) {
 		return
 	}
 	if len(ni.Pods) == 0 {
-		delete(c.nodes, node.Name)
-		c.generation++
+		c.deleteNodeLocked(node.Name)
 		return
 	}
 	keep := fw.NewNodeInfo()
@@ -196,7 +221,7 @@ func (c *Cache) RemoveNode(node *v1.Node) {
 		keep.AddPodInfo(pi)
 	}
 	c.nodes[node.Name] = keep
-	c.touch(keep)
+	c.touch(node.Name, keep)
 }
 
 // CleanupExpiredAssumedPods forgets assumed pods whose binding finished

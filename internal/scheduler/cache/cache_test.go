@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -112,5 +113,44 @@ func TestSnapshotCopiesChangesOnly(t *testing.T) {
 	c.UpdateSnapshot(s)
 	if _, ok := s.Get("n2"); ok || len(s.List()) != 1 {
 		t.Fatal("removed node still in snapshot")
+	}
+}
+
+// TestSnapshotFollowsMembership: nodes joining, losing their Node object
+// while pods remain, and several snapshots at different generations all
+// end up listing what the cache holds, in name order.
+func TestSnapshotFollowsMembership(t *testing.T) {
+	c := New(nil, 0)
+	for _, n := range []string{"c", "a", "b"} {
+		c.AddNode(mkNode(n))
+	}
+	early, late := NewSnapshot(), NewSnapshot()
+	c.UpdateSnapshot(early)
+	c.AddPod(mkPod("p1", "b", 100))
+	c.AddNode(mkNode("d"))
+	c.AddPod(mkPod("p2", "a", 200))
+	c.UpdateSnapshot(late)
+	c.AddPod(mkPod("p3", "d", 300))
+	c.RemoveNode(mkNode("c"))          // no pods: gone
+	c.RemoveNode(mkNode("b"))          // keeps a placeholder for p1: not listed
+	c.AddPod(mkPod("p4", "later", 50)) // placeholder only
+	c.AddNode(mkNode("later"))         // ...until its node arrives
+	for name, s := range map[string]*Snapshot{"early": early, "late": late} {
+		c.UpdateSnapshot(s)
+		var names []string
+		for _, ni := range s.List() {
+			names = append(names, ni.Name())
+			if got, ok := s.Get(ni.Name()); !ok || got != ni {
+				t.Errorf("%s: Get(%s) disagrees with List", name, ni.Name())
+			}
+		}
+		if fmt.Sprint(names) != "[a d later]" {
+			t.Errorf("%s snapshot lists %v, want [a d later]", name, names)
+		}
+		for node, cpu := range map[string]int64{"a": 200, "d": 300, "later": 50} {
+			if ni, _ := s.Get(node); ni == nil || ni.Requested.MilliCPU != cpu {
+				t.Errorf("%s snapshot: node %s requested %+v, want %dm", name, node, ni, cpu)
+			}
+		}
 	}
 }
