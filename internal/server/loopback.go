@@ -1,24 +1,20 @@
 package server
 
 import (
-	"fmt"
-	"rudder/internal/clientconfig"
-	"time"
-
 	"k8s.io/client-go/rest"
+
+	"rudder/internal/apiserver/auth"
+	"rudder/internal/clientconfig"
 )
 
-// ClientConfig is a loopback client identity for an in-process component
-// (controllers, scheduler, agent); components reach the API server like
-// any other client, with their own certificate.
+// ClientConfig is the client of a component that runs in the API server's
+// process (controllers, scheduler, the server's own admission lookups):
+// its requests go to the server's handler in memory, as user, and are
+// authenticated, authorized and admitted like any other.
 func (s *Server) ClientConfig(user string, groups []string) (*rest.Config, error) {
-	cert, key, err := s.CA.IssueClient(user, groups, 365*24*time.Hour)
-	if err != nil {
-		return nil, fmt.Errorf("client identity for %s: %w", user, err)
-	}
 	return clientconfig.Component(&rest.Config{
-		Host:            s.URL,
-		TLSClientConfig: rest.TLSClientConfig{CAData: s.CA.CertPEM, CertData: cert, KeyData: key},
-		UserAgent:       user,
+		Host:      "http://in-process.rudder.local",
+		Transport: &inProcessTransport{server: s, user: auth.User{Name: user, Groups: groups}},
+		UserAgent: user,
 	}, 2000, 4000), nil
 }

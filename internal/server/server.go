@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -52,9 +54,12 @@ type Server struct {
 	serviceIPs     *serviceip.Plugin
 	stopBackground func()
 	bgCtx          context.Context
-	stopRequests   func() // ends long-running requests (watches) at Close
-	httpServer     *http.Server
-	done           chan struct{}
+	bgWG           sync.WaitGroup
+	// apiHandler is API once built, for in-process clients.
+	apiHandler   atomic.Pointer[apiserver.Server]
+	stopRequests func() // ends long-running requests (watches) at Close
+	httpServer   *http.Server
+	done         chan struct{}
 }
 
 // Start brings the control plane up and returns once /readyz is ok.
@@ -100,7 +105,7 @@ func (s *Server) start(ctx context.Context) error {
 	api, err := apiserver.New(apiserver.Config{
 		Registry:      reg,
 		Stores:        stores,
-		Authenticator: auth.Union(auth.NewX509(s.CA.Pool()), auth.NewTokens(map[string]auth.User{s.Token: auth.BootstrapUser("join")})),
+		Authenticator: auth.Union(auth.InProcess(), auth.NewX509(s.CA.Pool()), auth.NewTokens(map[string]auth.User{s.Token: auth.BootstrapUser("join")})),
 		Authorizer:    auth.AllowAuthenticated{},
 		Admission:     admission,
 		OpenAPI:       openAPI,
@@ -113,6 +118,7 @@ func (s *Server) start(ctx context.Context) error {
 		return fmt.Errorf("building API server: %w", err)
 	}
 	s.API = api
+	s.apiHandler.Store(api)
 	kc, err := kubeletClient(s.CA)
 	if err != nil {
 		return err
@@ -125,14 +131,14 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	s.imagesReady = make(chan struct{})
-	go func() {
-		if err := s.seedImages(s.background()); err != nil {
+	s.goBackground(func(ctx context.Context) {
+		if err := s.seedImages(ctx); err != nil {
 			slog.Error("base images", "err", err)
 		}
 		close(s.imagesReady)
-	}()
+	})
 	if s.serviceIPs != nil {
-		go s.repairServiceIPs(s.background())
+		s.goBackground(s.repairServiceIPs)
 	}
 	api.SetReady(true)
 	return nil
@@ -292,6 +298,8 @@ func (s *Server) Close() {
 	if s.stopBackground != nil {
 		s.stopBackground()
 	}
+	s.bgWG.Wait() // background work writes into the data dir and etcd
+
 	if s.httpServer != nil {
 		s.stopRequests()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -303,6 +311,16 @@ func (s *Server) Close() {
 		s.closers[i]()
 	}
 	s.closers = nil
+}
+
+// goBackground runs fn until it returns or the server closes; Close
+// waits for it.
+func (s *Server) goBackground(fn func(context.Context)) {
+	s.bgWG.Add(1)
+	go func() {
+		defer s.bgWG.Done()
+		fn(s.bgCtx)
+	}()
 }
 
 // Wait blocks until the HTTP server stops.

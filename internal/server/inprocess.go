@@ -1,0 +1,185 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"rudder/internal/apiserver/auth"
+)
+
+// inProcessTransport hands the requests of a component running in the
+// API server's process (the controller manager, the scheduler) straight
+// to the server's handler: the same authentication, authorization,
+// admission and encoding as over the network, without TLS, HTTP/2
+// framing and the loopback socket, which were a tenth of the server's CPU
+// at scale. The component's identity travels in the request context.
+type inProcessTransport struct {
+	server *Server
+	user   auth.User
+}
+
+var errServerNotReady = errors.New("in-process API server is not serving yet")
+
+func (t *inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	handler := t.server.apiHandler.Load()
+	if handler == nil {
+		return nil, errServerNotReady
+	}
+	ctx, cancel := context.WithCancel(auth.WithInProcessUser(req.Context(), t.user))
+	stopWithServer := context.AfterFunc(t.server.bgCtx, cancel)
+	r := req.Clone(ctx)
+	r.RemoteAddr = "in-process"
+	r.RequestURI = req.URL.RequestURI()
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	w := newInProcessWriter()
+	go func() {
+		defer stopWithServer()
+		defer w.finish()
+		handler.ServeHTTP(w, r)
+	}()
+	select {
+	case <-w.headersDone:
+	case <-ctx.Done():
+		cancel()
+		w.pipe.closeRead() // nobody will read what the handler still writes
+		return nil, ctx.Err()
+	}
+	return &http.Response{
+		Status:        strconv.Itoa(w.status) + " " + http.StatusText(w.status),
+		StatusCode:    w.status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        w.sent,
+		Body:          &inProcessBody{pipe: w.pipe, cancel: cancel},
+		ContentLength: -1,
+		Request:       req,
+	}, nil
+}
+
+// inProcessWriter is the handler's side of an in-process response.
+type inProcessWriter struct {
+	header      http.Header
+	sent        http.Header // the header as of WriteHeader
+	status      int
+	pipe        *bufPipe
+	once        sync.Once
+	headersDone chan struct{}
+}
+
+func newInProcessWriter() *inProcessWriter {
+	return &inProcessWriter{header: http.Header{}, pipe: newBufPipe(), headersDone: make(chan struct{})}
+}
+
+func (w *inProcessWriter) Header() http.Header { return w.header }
+
+func (w *inProcessWriter) WriteHeader(status int) {
+	w.once.Do(func() {
+		w.status, w.sent = status, w.header.Clone()
+		close(w.headersDone)
+	})
+}
+
+func (w *inProcessWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.pipe.Write(b)
+}
+
+// Flush is a no-op: written bytes are readable at once.
+func (w *inProcessWriter) Flush() {}
+
+func (w *inProcessWriter) finish() {
+	w.WriteHeader(http.StatusOK)
+	w.pipe.closeWrite()
+}
+
+// inProcessBody is the client's side; closing it ends the request (a
+// watch's handler sees its context cancelled).
+type inProcessBody struct {
+	pipe   *bufPipe
+	cancel context.CancelFunc
+}
+
+func (b *inProcessBody) Read(p []byte) (int, error) { return b.pipe.Read(p) }
+
+func (b *inProcessBody) Close() error {
+	b.cancel()
+	b.pipe.closeRead()
+	return nil
+}
+
+// bufPipe is an in-memory pipe whose writes do not wait for the reader
+// until maxBuffered bytes are pending (a watch stream to a slow reader
+// then waits, as a socket would).
+type bufPipe struct {
+	mu          sync.Mutex
+	cond        *sync.Cond
+	buf         []byte
+	readClosed  bool
+	writeClosed bool
+}
+
+const maxBuffered = 4 << 20
+
+var errReaderGone = errors.New("in-process response reader closed")
+
+func newBufPipe() *bufPipe {
+	p := &bufPipe{}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+func (p *bufPipe) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.buf) >= maxBuffered && !p.readClosed {
+		p.cond.Wait()
+	}
+	if p.readClosed {
+		return 0, errReaderGone
+	}
+	p.buf = append(p.buf, b...)
+	p.cond.Broadcast()
+	return len(b), nil
+}
+
+func (p *bufPipe) Read(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.buf) == 0 && !p.writeClosed && !p.readClosed {
+		p.cond.Wait()
+	}
+	if p.readClosed {
+		return 0, io.ErrClosedPipe
+	}
+	if len(p.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, p.buf)
+	p.buf = p.buf[n:]
+	if len(p.buf) == 0 {
+		p.buf = nil // let a drained burst's memory go
+	}
+	p.cond.Broadcast()
+	return n, nil
+}
+
+func (p *bufPipe) closeWrite() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.writeClosed = true
+	p.cond.Broadcast()
+}
+
+func (p *bufPipe) closeRead() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.readClosed, p.buf = true, nil
+	p.cond.Broadcast()
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+
+	"rudder/internal/apiserver/auth"
+)
+
+// TestInProcessClient: a component's in-process client creates, reads,
+// lists and watches like a network client, its writes carry its name as
+// field manager, and closing a watch ends it on the server side.
+func TestInProcessClient(t *testing.T) {
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
+	cfg, err := s.ClientConfig("system:test-component", []string{auth.GroupMasters})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cms := c.CoreV1().ConfigMaps("default")
+	w, err := cms.Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	created, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "inproc"}, Data: map[string]string{"k": "v"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if len(created.ManagedFields) != 1 || created.ManagedFields[0].Manager != "system:test-component" {
+		t.Errorf("managed fields %+v, want the component as manager", created.ManagedFields)
+	}
+	if _, err := cms.Create(ctx, created, metav1.CreateOptions{}); !apierrors.IsAlreadyExists(err) {
+		t.Errorf("second create: got %v, want AlreadyExists", err)
+	}
+	got, err := cms.Get(ctx, "inproc", metav1.GetOptions{})
+	if err != nil || got.Data["k"] != "v" {
+		t.Fatalf("get: %v %+v", err, got)
+	}
+	list, err := cms.List(ctx, metav1.ListOptions{FieldSelector: "metadata.name=inproc"})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	ev := nextEvent(t, ctx, w)
+	if ev.Type != watch.Added || ev.Object.(*corev1.ConfigMap).Name != "inproc" {
+		t.Fatalf("watch event %s %T", ev.Type, ev.Object)
+	}
+	w.Stop()
+	for {
+		select {
+		case _, open := <-w.ResultChan():
+			if !open {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatal("watch did not end after Stop")
+		}
+	}
+}
+
+func TestInProcessRequestsEndWithTheServer(t *testing.T) {
+	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
+	cfg, err := s.ClientConfig("system:test-component", []string{auth.GroupMasters})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.CoreV1().ConfigMaps("default").Watch(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	s.Close()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case _, open := <-w.ResultChan():
+			if !open {
+				return
+			}
+		case <-deadline:
+			t.Fatal("an in-process watch outlived the server")
+		}
+	}
+}
+
+func TestBufPipe(t *testing.T) {
+	p := newBufPipe()
+	for _, s := range []string{"ab", "c", "def"} {
+		if _, err := p.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.closeWrite()
+	got, err := io.ReadAll(readerOf(p))
+	if err != nil || string(got) != "abcdef" {
+		t.Fatalf("read %q, %v; want abcdef", got, err)
+	}
+
+	// A writer past the bound waits for the reader, and fails once the
+	// reader is gone instead of waiting for ever.
+	p = newBufPipe()
+	if _, err := p.Write(make([]byte, maxBuffered)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Write([]byte("x"))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("write past the bound returned at once (%v)", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	p.closeRead()
+	select {
+	case err := <-done:
+		if !errors.Is(err, errReaderGone) {
+			t.Fatalf("blocked write returned %v, want errReaderGone", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("blocked write did not return after the reader closed")
+	}
+}
+
+type pipeReader struct{ p *bufPipe }
+
+func (r pipeReader) Read(b []byte) (int, error) { return r.p.Read(b) }
+
+func readerOf(p *bufPipe) io.Reader { return io.MultiReader(pipeReader{p}, bytes.NewReader(nil)) }
