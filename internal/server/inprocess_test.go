@@ -22,14 +22,7 @@ import (
 // field manager, and closing a watch ends it on the server side.
 func TestInProcessClient(t *testing.T) {
 	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
-	cfg, err := s.ClientConfig("system:test-component", []string{auth.GroupMasters})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := inProcessClient(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cms := c.CoreV1().ConfigMaps("default")
@@ -74,14 +67,7 @@ func TestInProcessClient(t *testing.T) {
 
 func TestInProcessRequestsEndWithTheServer(t *testing.T) {
 	s := startTestServer(t, func(o *Options) { o.DisableAgent = true })
-	cfg, err := s.ClientConfig("system:test-component", []string{auth.GroupMasters})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := inProcessClient(t, s)
 	w, err := c.CoreV1().ConfigMaps("default").Watch(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -146,3 +132,18 @@ type pipeReader struct{ p *bufPipe }
 func (r pipeReader) Read(b []byte) (int, error) { return r.p.Read(b) }
 
 func readerOf(p *bufPipe) io.Reader { return io.MultiReader(pipeReader{p}, bytes.NewReader(nil)) }
+
+// inProcessClient is what the controllers get: a clientset over the
+// server's in-process transport.
+func inProcessClient(t *testing.T, s *Server) kubernetes.Interface {
+	t.Helper()
+	cfg, err := s.ClientConfig("system:test-component", []string{auth.GroupMasters})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
