@@ -8,7 +8,6 @@ package disruption
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -44,9 +43,6 @@ type Controller struct {
 	synced   []cache.InformerSynced
 	queue    workqueue.TypedRateLimitingInterface[string]
 	scales   *scaleReader
-
-	mu    sync.Mutex
-	memos map[string]*memo
 }
 
 // New wires the controller to a shared informer factory.
@@ -67,12 +63,10 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](50*time.Millisecond, 30*time.Second),
 			workqueue.TypedRateLimitingQueueConfig[string]{Clock: opts.Clock}),
 		scales: newScaleReader(client),
-		memos:  map[string]*memo{},
 	}
 	_, _ = pdbInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, n any) { c.enqueue(n) },
-		DeleteFunc: c.forget,
 	})
 	_, _ = podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { c.podChanged(nil, o) },
@@ -86,16 +80,6 @@ func (c *Controller) enqueue(obj any) {
 	if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
 		c.queue.Add(key)
 	}
-}
-
-func (c *Controller) forget(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		return
-	}
-	c.mu.Lock()
-	delete(c.memos, key)
-	c.mu.Unlock()
 }
 
 // podChanged enqueues the budgets selecting the pod before or after.
@@ -161,15 +145,4 @@ func (c *Controller) worker(ctx context.Context) {
 		}
 		c.queue.Done(key)
 	}
-}
-
-func (c *Controller) memoFor(key string) *memo {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m, ok := c.memos[key]
-	if !ok {
-		m = &memo{}
-		c.memos[key] = m
-	}
-	return m
 }

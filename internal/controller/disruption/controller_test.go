@@ -81,6 +81,16 @@ func TestBudgetFollowsReadinessAndGuardsEviction(t *testing.T) {
 	if err := evict(env, "db-1"); !apierrors.IsTooManyRequests(err) {
 		t.Fatalf("eviction after recompute: want 429, got %v", err)
 	}
+	// A replacement becomes ready: the budget allows one more disruption
+	// (kubectl drain's next eviction), and that one goes through.
+	if _, err := cs.Pods("default").Create(ctx, testenv.Pod("default", "db-3", "", labels), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.SetPodRunning(t, env.Client, "default", "db-3", "10.42.0.13", true)
+	testenv.Eventually(t, 20*time.Second, "one disruption allowed again", statusIs(env, "db", 3, 2, 3, 1))
+	if err := evict(env, "db-1"); err != nil {
+		t.Fatalf("eviction after the replacement became ready: %v", err)
+	}
 }
 
 func TestMaxUnavailableUsesControllerScale(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -22,8 +21,11 @@ const (
 	reasonSyncFailed   = "SyncFailed"
 )
 
-// sync holds the budget's memo for the whole computation: memos are per
-// budget and a key is never processed by two workers at once.
+// sync recomputes a budget's status. An eviction that consumed a
+// disruption names its pod in status.disruptedPods, so a recalculation
+// does not count that pod as healthy again before it is gone; a status
+// write from a cache older than the eviction fails on its
+// resourceVersion and is retried on fresh data.
 func (c *Controller) sync(ctx context.Context, key string) error {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
@@ -41,9 +43,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return err
 	}
 	now := c.opts.Clock.Now()
-	m := c.memoFor(key)
-	m.observe(pdb, now)
-	status, next, err := c.compute(ctx, pdb, pods, m, now)
+	status, next, err := c.compute(ctx, pdb, pods, now)
 	if err != nil {
 		c.recorder.Eventf(pdb, nil, corev1.EventTypeWarning, "CalculateExpectedPodCountFailed", "Calculate",
 			"Failed to calculate the number of expected pods: %v", err)
@@ -52,25 +52,16 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if !next.IsZero() {
 		c.queue.AddAfter(key, next.Sub(now))
 	}
-	present := map[types.UID]bool{}
-	for _, p := range pods {
-		if p.DeletionTimestamp == nil {
-			present[p.UID] = true
-		}
-	}
 	if apiequality.Semantic.DeepEqual(pdb.Status, status) {
-		m.rv, m.generation, m.allowed, m.present = pdb.ResourceVersion, pdb.Generation, pdb.Status.DisruptionsAllowed, present
 		return nil
 	}
 	out := pdb.DeepCopy()
 	out.Status = status
-	written, err := c.client.PolicyV1().PodDisruptionBudgets(ns).UpdateStatus(ctx, out, metav1.UpdateOptions{})
-	if err != nil {
+	if _, err := c.client.PolicyV1().PodDisruptionBudgets(ns).UpdateStatus(ctx, out, metav1.UpdateOptions{}); err != nil {
 		// A conflict usually means an eviction got in first: retry on
 		// fresh data.
 		return fmt.Errorf("updating status of pdb %s: %w", key, err)
 	}
-	m.rv, m.generation, m.allowed, m.present = written.ResourceVersion, written.Generation, written.Status.DisruptionsAllowed, present
 	return nil
 }
 
@@ -87,7 +78,7 @@ func (c *Controller) selectedPods(pdb *policyv1.PodDisruptionBudget) ([]*corev1.
 
 // compute builds the new status; next is when it must be recomputed
 // because a disruption record expires.
-func (c *Controller) compute(ctx context.Context, pdb *policyv1.PodDisruptionBudget, pods []*corev1.Pod, m *memo, now time.Time) (policyv1.PodDisruptionBudgetStatus, time.Time, error) {
+func (c *Controller) compute(ctx context.Context, pdb *policyv1.PodDisruptionBudget, pods []*corev1.Pod, now time.Time) (policyv1.PodDisruptionBudgetStatus, time.Time, error) {
 	var scaleTotal int32
 	if NeedsScale(pdb) && len(pods) > 0 {
 		t, err := c.scales.Total(ctx, pods)
@@ -108,11 +99,7 @@ func (c *Controller) compute(ctx context.Context, pdb *policyv1.PodDisruptionBud
 		recorded[name] = at.Time
 	}
 	kept, next := PruneDisrupted(recorded, pods, now)
-	inFlight, nextPending := m.unconfirmed(pods, now)
-	if next.IsZero() || (!nextPending.IsZero() && nextPending.Before(next)) {
-		next = nextPending
-	}
-	current := max(0, int32(len(Healthy(pods, kept)))-inFlight)
+	current := int32(len(Healthy(pods, kept)))
 	allowed := Allowed(current, desired, expected)
 
 	st := *pdb.Status.DeepCopy()
