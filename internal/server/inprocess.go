@@ -118,9 +118,12 @@ func (b *inProcessBody) Close() error {
 // until maxBuffered bytes are pending (a watch stream to a slow reader
 // then waits, as a socket would).
 type bufPipe struct {
-	mu          sync.Mutex
-	cond        *sync.Cond
+	mu   sync.Mutex
+	cond *sync.Cond
+	// buf[off:] is pending; a drained buffer is reused, so a watch
+	// stream does not allocate per event.
 	buf         []byte
+	off         int
 	readClosed  bool
 	writeClosed bool
 }
@@ -138,7 +141,7 @@ func newBufPipe() *bufPipe {
 func (p *bufPipe) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for len(p.buf) >= maxBuffered && !p.readClosed {
+	for len(p.buf)-p.off >= maxBuffered && !p.readClosed {
 		p.cond.Wait()
 	}
 	if p.readClosed {
@@ -152,19 +155,25 @@ func (p *bufPipe) Write(b []byte) (int, error) {
 func (p *bufPipe) Read(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for len(p.buf) == 0 && !p.writeClosed && !p.readClosed {
+	for len(p.buf) == p.off && !p.writeClosed && !p.readClosed {
 		p.cond.Wait()
 	}
 	if p.readClosed {
 		return 0, io.ErrClosedPipe
 	}
-	if len(p.buf) == 0 {
+	if len(p.buf) == p.off {
 		return 0, io.EOF
 	}
-	n := copy(b, p.buf)
-	p.buf = p.buf[n:]
-	if len(p.buf) == 0 {
-		p.buf = nil // let a drained burst's memory go
+	n := copy(b, p.buf[p.off:])
+	p.off += n
+	if p.off == len(p.buf) {
+		// Drained: reuse the buffer unless a burst made it large.
+		p.off = 0
+		if cap(p.buf) > 64<<10 {
+			p.buf = nil
+		} else {
+			p.buf = p.buf[:0]
+		}
 	}
 	p.cond.Broadcast()
 	return n, nil
@@ -180,6 +189,6 @@ func (p *bufPipe) closeWrite() {
 func (p *bufPipe) closeRead() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.readClosed, p.buf = true, nil
+	p.readClosed, p.buf, p.off = true, nil, 0
 	p.cond.Broadcast()
 }

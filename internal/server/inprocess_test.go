@@ -100,6 +100,24 @@ func TestBufPipe(t *testing.T) {
 		t.Fatalf("read %q, %v; want abcdef", got, err)
 	}
 
+	// Partial reads, a drained (reused) buffer and later writes keep order.
+	p = newBufPipe()
+	one := make([]byte, 1)
+	for _, step := range []struct{ write, want string }{{"ab", "a"}, {"", "b"}, {"cd", "c"}, {"ef", "d"}} {
+		if step.write != "" {
+			if _, err := p.Write([]byte(step.write)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := p.Read(one); err != nil || n != 1 || string(one) != step.want {
+			t.Fatalf("read %q (%d, %v), want %q", one[:n], n, err, step.want)
+		}
+	}
+	p.closeWrite()
+	if rest, err := io.ReadAll(readerOf(p)); err != nil || string(rest) != "ef" {
+		t.Fatalf("rest %q, %v; want ef", rest, err)
+	}
+
 	// A writer past the bound waits for the reader, and fails once the
 	// reader is gone instead of waiting for ever.
 	p = newBufPipe()
