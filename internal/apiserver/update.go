@@ -190,12 +190,15 @@ func (s *Server) trackUpdate(res *resource, cur, obj runtime.Object, sub, manage
 	if fm == nil {
 		return obj, nil
 	}
-	cur.GetObjectKind().SetGroupVersionKind(res.kind.GVK)
 	obj.GetObjectKind().SetGroupVersionKind(res.kind.GVK)
 	if sub == "status" && res.hasStatus {
 		return trackStatusUpdate(fm, res, cur, obj, manager), nil
 	}
-	return fm.UpdateNoErrors(cur, obj, manager), nil
+	// cur may be the watch cache's object, shared with every watcher: the
+	// field manager sets its kind, so it gets a copy.
+	live := cur.DeepCopyObject()
+	live.GetObjectKind().SetGroupVersionKind(res.kind.GVK)
+	return fm.UpdateNoErrors(live, obj, manager), nil
 }
 
 // trackStatusUpdate tracks a write of the status subresource. Such a
