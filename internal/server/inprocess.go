@@ -18,19 +18,22 @@ import (
 // framing and the loopback socket, which were a tenth of the server's CPU
 // at scale. The component's identity travels in the request context.
 type inProcessTransport struct {
-	server *Server
-	user   auth.User
+	// handler is the API handler, nil until the server built it.
+	handler func() http.Handler
+	// done ends every in-process request (the server closing).
+	done context.Context
+	user auth.User
 }
 
 var errServerNotReady = errors.New("in-process API server is not serving yet")
 
 func (t *inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	handler := t.server.apiHandler.Load()
+	handler := t.handler()
 	if handler == nil {
 		return nil, errServerNotReady
 	}
 	ctx, cancel := context.WithCancel(auth.WithInProcessUser(req.Context(), t.user))
-	stopWithServer := context.AfterFunc(t.server.bgCtx, cancel)
+	stopWithServer := context.AfterFunc(t.done, cancel)
 	r := req.Clone(ctx)
 	r.RemoteAddr = "in-process"
 	r.RequestURI = req.URL.RequestURI()
@@ -41,6 +44,13 @@ func (t *inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error
 	go func() {
 		defer stopWithServer()
 		defer w.finish()
+		defer func() {
+			// The API handler recovers every panic but http.ErrAbortHandler,
+			// which net/http turns into a cut connection: cut the body.
+			if p := recover(); p != nil {
+				w.pipe.abort()
+			}
+		}()
 		handler.ServeHTTP(w, r)
 	}()
 	select {
@@ -126,6 +136,7 @@ type bufPipe struct {
 	off         int
 	readClosed  bool
 	writeClosed bool
+	aborted     bool // the writer ended abnormally: the reader gets an error
 }
 
 const maxBuffered = 4 << 20
@@ -162,6 +173,9 @@ func (p *bufPipe) Read(b []byte) (int, error) {
 		return 0, io.ErrClosedPipe
 	}
 	if len(p.buf) == p.off {
+		if p.aborted {
+			return 0, io.ErrUnexpectedEOF
+		}
 		return 0, io.EOF
 	}
 	n := copy(b, p.buf[p.off:])
@@ -183,6 +197,14 @@ func (p *bufPipe) closeWrite() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.writeClosed = true
+	p.cond.Broadcast()
+}
+
+// abort ends the stream with an error for the reader.
+func (p *bufPipe) abort() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.aborted, p.writeClosed = true, true
 	p.cond.Broadcast()
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -164,4 +165,35 @@ func inProcessClient(t *testing.T, s *Server) kubernetes.Interface {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestInProcessAbortedResponse: a handler aborting its response (as a
+// proxy does with http.ErrAbortHandler) cuts the client's body with an
+// error instead of taking the process down; before the API handler
+// exists, requests fail cleanly.
+func TestInProcessAbortedResponse(t *testing.T) {
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, ok, _ := auth.InProcess().Authenticate(r); !ok || u.Name != "system:test-component" {
+			t.Errorf("request identity %+v, %v; want the component's", u, ok)
+		}
+		_, _ = w.Write([]byte("partial"))
+		panic(http.ErrAbortHandler)
+	})
+	tr := &inProcessTransport{handler: func() http.Handler { return h }, done: context.Background(),
+		user: auth.User{Name: "system:test-component"}}
+	req, _ := http.NewRequest(http.MethodGet, "http://in-process.rudder.local/x", nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "partial" || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("body %q, err %v; want the partial body and io.ErrUnexpectedEOF", body, err)
+	}
+
+	notYet := &inProcessTransport{handler: func() http.Handler { return nil }, done: context.Background()}
+	if _, err := notYet.RoundTrip(req); !errors.Is(err, errServerNotReady) {
+		t.Fatalf("before the handler exists: %v, want errServerNotReady", err)
+	}
 }

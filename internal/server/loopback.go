@@ -1,11 +1,21 @@
 package server
 
 import (
+	"net/http"
+
 	"k8s.io/client-go/rest"
 
 	"rudder/internal/apiserver/auth"
 	"rudder/internal/clientconfig"
 )
+
+// inProcessHandler is the API handler once built, else nil.
+func (s *Server) inProcessHandler() http.Handler {
+	if api := s.apiHandler.Load(); api != nil {
+		return api
+	}
+	return nil
+}
 
 // ClientConfig is the client of a component that runs in the API server's
 // process (controllers, scheduler, the server's own admission lookups):
@@ -14,7 +24,7 @@ import (
 func (s *Server) ClientConfig(user string, groups []string) (*rest.Config, error) {
 	return clientconfig.Component(&rest.Config{
 		Host:      "http://in-process.rudder.local",
-		Transport: &inProcessTransport{server: s, user: auth.User{Name: user, Groups: groups}},
+		Transport: &inProcessTransport{handler: s.inProcessHandler, done: s.bgCtx, user: auth.User{Name: user, Groups: groups}},
 		UserAgent: user,
 	}, 2000, 4000), nil
 }
