@@ -53,6 +53,7 @@ type Controller struct {
 	expect    *expectations
 	backoffMu sync.Mutex
 	backoffs  map[string]backoff // by job key
+	written   writtenVersions
 }
 
 // backoff records failures since the job's last success.

@@ -31,8 +31,12 @@ func (e *expectations) expect(key string, adds, dels int) {
 		p = &pending{}
 		e.m[key] = p
 	}
-	p.adds += adds
-	p.dels += dels
+	// Observations the controller did not ask for (pods it had not
+	// created, or seen before it asked) leave a count below zero; carried
+	// over, they would let the next sync run before its own pods show up
+	// and create them again.
+	p.adds = max(p.adds, 0) + adds
+	p.dels = max(p.dels, 0) + dels
 	p.at = time.Now()
 }
 

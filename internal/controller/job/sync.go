@@ -44,6 +44,12 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, fmt.Errorf("reading job %s: %w", key, err)
 	}
+	if c.written.newer(key, job.ResourceVersion) {
+		// The cache does not show our last status write yet: counting
+		// from it would miss pods already counted and create their
+		// replacements again. Its update event syncs the job soon.
+		return staleCacheRetry, nil
+	}
 	if err := c.releaseStrays(ctx, key, job.UID); err != nil {
 		return 0, err
 	}
@@ -73,6 +79,7 @@ func (c *Controller) jobGone(ctx context.Context, key, ns, name string) error {
 	default:
 		c.expect.forget(key)
 		c.resetBackoff(key)
+		c.written.forget(key)
 	}
 	return c.releaseStrays(ctx, key, current)
 }
@@ -273,6 +280,7 @@ func (s *syncState) putStatus(ctx context.Context) error {
 		return fmt.Errorf("updating status of job %s: %w", s.key, err)
 	}
 	s.job = out
+	s.c.written.record(s.key, out.ResourceVersion)
 	return nil
 }
 
