@@ -26,7 +26,13 @@ func (e *workloadEnv) testJobs(t *testing.T) {
 	e.k.expectJSONPath(t, ns, "job/count", "{.status.succeeded}", "5")
 	rec.Stop()
 	most, succeeded := 0, map[string]bool{}
-	rec.replay(t, func(state map[string]*corev1.Pod, _ *podEvent) {
+	var timeline []string // printed when the checks fail, to find the race
+	rec.replay(t, func(state map[string]*corev1.Pod, ev *podEvent) {
+		if ev != nil {
+			timeline = append(timeline, fmt.Sprintf("%s %s rv=%s phase=%s finalizers=%d deleting=%v active=%d",
+				ev.Type, ev.Pod.Name, ev.Pod.ResourceVersion, ev.Pod.Status.Phase, len(ev.Pod.Finalizers),
+				ev.Pod.DeletionTimestamp != nil, countPods(state, active)))
+		}
 		most = max(most, countPods(state, active))
 		for name, p := range state {
 			if p.Status.Phase == corev1.PodSucceeded {
@@ -39,6 +45,10 @@ func (e *workloadEnv) testJobs(t *testing.T) {
 	}
 	if len(succeeded) != 5 {
 		t.Errorf("%d pods of job count succeeded, want 5", len(succeeded))
+	}
+	if t.Failed() {
+		t.Logf("pod events of job count:\n%s", strings.Join(timeline, "\n"))
+		t.Logf("events in %s:\n%s", ns, e.k.run(t, "get", "events", "-n", ns, "--sort-by=.lastTimestamp").Stdout)
 	}
 
 	e.long(t, "wait", "-n", ns, "--for=condition=failed", "job/fail", "--timeout=120s").OK(t)
