@@ -140,7 +140,7 @@ func (s *Server) storeCreate(ctx context.Context, res *resource, obj runtime.Obj
 	if err != nil {
 		return nil, err
 	}
-	return res.fromStorage(stored)
+	return res.fromOwnedStorage(stored)
 }
 
 // defaultAndValidate runs a kind's hooks; old is nil on create.

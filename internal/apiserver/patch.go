@@ -46,7 +46,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, res *resour
 	}
 	dry := isDryRun(opts.DryRun)
 	applied := pt == types.ApplyYAMLPatchType || pt == types.ApplyCBORPatchType
-	out, err := s.update(r.Context(), res, updateReq{ns: info.Namespace, name: info.Name, sub: sub, dryRun: dry, manager: manager, applied: applied}, transform)
+	out, err := s.update(r.Context(), res, updateReq{ns: info.Namespace, name: info.Name, sub: sub, dryRun: dry, manager: manager, applied: applied, builds: !applied}, transform)
 	if apierrors.IsNotFound(err) && (pt == types.ApplyYAMLPatchType) && sub == "" {
 		out, err = s.applyCreate(r.Context(), res, info, transform, dry, manager)
 		if err == nil {

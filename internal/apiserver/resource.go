@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/managedfields"
 
 	"rudder/internal/api"
+	"rudder/internal/shallow"
 	"rudder/internal/storage"
 )
 
@@ -109,9 +110,27 @@ func (r *resource) listPrefix(namespace string) string {
 	return r.prefix + "/"
 }
 
-// fromStorage converts a stored object to the served kind and sets its
-// apiVersion/kind.
+// fromStorage converts a stored object, which a cache may share, to a
+// served object of the caller's own, with its apiVersion/kind set.
 func (r *resource) fromStorage(obj runtime.Object) (runtime.Object, error) {
+	return r.served(obj, runtime.Object.DeepCopyObject)
+}
+
+// fromOwnedStorage is fromStorage for an object no cache shares (what
+// storage returns from a create or an update): it needs no copy.
+func (r *resource) fromOwnedStorage(obj runtime.Object) (runtime.Object, error) {
+	return r.served(obj, func(o runtime.Object) runtime.Object { return o })
+}
+
+// forEncoding is fromStorage for a shared object that is only read to be
+// encoded (a watch event): a shallow copy can carry the served kind.
+func (r *resource) forEncoding(obj runtime.Object) (runtime.Object, error) {
+	return r.served(obj, shallow.Copy)
+}
+
+// served converts obj to the served kind, or takes copyOf(obj) when the
+// stored kind is the served one, and sets the apiVersion/kind.
+func (r *resource) served(obj runtime.Object, copyOf func(runtime.Object) runtime.Object) (runtime.Object, error) {
 	if r.kind.FromStored != nil {
 		rv := metaOf(obj).GetResourceVersion()
 		out, err := r.kind.FromStored(obj)
@@ -121,7 +140,7 @@ func (r *resource) fromStorage(obj runtime.Object) (runtime.Object, error) {
 		metaOf(out).SetResourceVersion(rv)
 		obj = out
 	} else {
-		obj = obj.DeepCopyObject()
+		obj = copyOf(obj)
 	}
 	obj.GetObjectKind().SetGroupVersionKind(r.kind.GVK)
 	return obj, nil

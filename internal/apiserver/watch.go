@@ -109,7 +109,7 @@ func (s *Server) watchObject(r *http.Request, format outputFormat, res *resource
 		}
 		return ev.Object, nil
 	}
-	obj, err := res.fromStorage(ev.Object)
+	obj, err := res.forEncoding(ev.Object)
 	if err != nil {
 		return nil, err
 	}

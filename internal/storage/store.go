@@ -22,7 +22,8 @@ import (
 // to clients as they are.
 type Store interface {
 	// Create stores obj at key and returns the stored object with its
-	// resourceVersion set. AlreadyExists if the key exists.
+	// resourceVersion set. AlreadyExists if the key exists. The returned
+	// object is the caller's: no cache shares it.
 	Create(ctx context.Context, key string, obj runtime.Object) (runtime.Object, error)
 
 	// Get returns the object at key. opts.ResourceVersion "" reads the
@@ -39,7 +40,8 @@ type Store interface {
 	// error nothing is written and that error is returned. If the encoded
 	// result equals the current bytes nothing is written and the current
 	// object is returned (no new resourceVersion), as Kubernetes does.
-	// NotFound if the key does not exist (tryUpdate is not called).
+	// NotFound if the key does not exist (tryUpdate is not called). The
+	// returned object is the caller's: no cache shares it.
 	GuaranteedUpdate(ctx context.Context, key string, tryUpdate UpdateFunc) (runtime.Object, error)
 
 	// Delete removes the object at key after check (may be nil) accepted the

@@ -18,6 +18,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"rudder/internal/clientconfig"
 )
 
 // scalePodCIDR holds a /24 per node for 1,000 nodes and more; the server's
@@ -53,7 +55,10 @@ func scaleStartCluster(tb testing.TB, c scaleCase) *scaleCluster {
 		"--data-dir", data, "--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(port),
 		"--disable-agent", "--cluster-cidr", scalePodCIDR})
 	scaleWaitServer(tb, cl.server, "https://127.0.0.1:"+strconv.Itoa(port), kubeconfig)
-	cl.cs, cl.probe = scaleClient(tb, kubeconfig), scaleClient(tb, kubeconfig)
+	// The pod watcher is an observer and speaks protobuf as components do,
+	// so that measuring loads the 2 cores as little as possible; the probe
+	// stands for users' traffic and speaks JSON as kubectl does.
+	cl.cs, cl.probe = scaleClient(tb, kubeconfig, true), scaleClient(tb, kubeconfig, false)
 
 	start := time.Now()
 	agentArgs := append([]string{"agent", "--runtime=fake",
@@ -96,13 +101,16 @@ func scaleWaitServer(tb testing.TB, p *scaleProc, url, kubeconfig string) {
 
 // scaleClient builds a clientset with client-side rate limits lifted and
 // its own TCP connection.
-func scaleClient(tb testing.TB, kubeconfig string) kubernetes.Interface {
+func scaleClient(tb testing.TB, kubeconfig string, protobuf bool) kubernetes.Interface {
 	tb.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		tb.Fatalf("loading %s: %v", kubeconfig, err)
 	}
 	cfg.QPS, cfg.Burst = 1e6, 1e6
+	if protobuf {
+		clientconfig.Component(cfg, 1e6, 1e6)
+	}
 	cfg.Timeout = 60 * time.Second
 	cfg.UserAgent = "rudder-scale-bench"
 	cfg.Dial = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
@@ -174,10 +182,11 @@ func (cl *scaleCluster) waitRunning(tb testing.TB, ctx context.Context, t *scale
 	}
 }
 
-// scaleProfile fetches a CPU profile of the server while the workload runs
-// when RUDDER_BENCH_SCALE_PROFILE names the output file (the server must
-// serve pprof: RUDDER_PPROF_ADDR). RUDDER_BENCH_SCALE_PROFILE_SECONDS sets
-// its length (default 10). The returned func waits for it to be written.
+// scaleProfile fetches CPU and allocation profiles of the server and the
+// agent while the workload runs when RUDDER_BENCH_SCALE_PROFILE names the
+// output file (the processes must serve pprof: RUDDER_PPROF_ADDR,
+// RUDDER_AGENT_PPROF_ADDR). RUDDER_BENCH_SCALE_PROFILE_SECONDS sets their
+// length (default 10). The returned func waits for it to be written.
 func scaleProfile(tb testing.TB, ctx context.Context) (wait func()) {
 	out := os.Getenv("RUDDER_BENCH_SCALE_PROFILE")
 	if out == "" {
@@ -193,16 +202,19 @@ func scaleProfile(tb testing.TB, ctx context.Context) (wait func()) {
 		if addr == "" {
 			continue
 		}
-		path := out + "." + proc
-		done := make(chan error, 1)
-		go func() { done <- scaleFetch(ctx, "http://"+addr+"/debug/pprof/profile?seconds="+secs, path) }()
-		waits = append(waits, func() {
-			if err := <-done; err != nil {
-				tb.Logf("CPU profile of the %s: %v", proc, err)
-			} else {
-				tb.Logf("CPU profile of the %s written to %s", proc, path)
-			}
-		})
+		// A CPU profile and, over the same seconds, an allocation profile.
+		for kind, suffix := range map[string]string{"profile": "", "allocs": ".allocs"} {
+			path := out + "." + proc + suffix
+			done := make(chan error, 1)
+			go func() { done <- scaleFetch(ctx, "http://"+addr+"/debug/pprof/"+kind+"?seconds="+secs, path) }()
+			waits = append(waits, func() {
+				if err := <-done; err != nil {
+					tb.Logf("%s profile of the %s: %v", kind, proc, err)
+				} else {
+					tb.Logf("%s profile of the %s written to %s", kind, proc, path)
+				}
+			})
+		}
 	}
 	return func() {
 		for _, w := range waits {

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"rudder/internal/shallow"
 	"rudder/internal/storage"
 )
 
@@ -92,15 +93,16 @@ func (s *Store) CurrentRevision(ctx context.Context) (int64, error) {
 
 // encode serialises obj without its resourceVersion: the revision lives
 // in etcd's metadata, and equal objects must encode to equal bytes so a
-// no-op update can be detected. obj is copied rather than changed when it
-// carries a resourceVersion, because it may be shared with a cache.
+// no-op update can be detected. A copy rather than obj loses the
+// resourceVersion, because obj may be shared with a cache; a shallow one
+// suffices since only a metadata scalar changes.
 func (s *Store) encode(obj runtime.Object) ([]byte, error) {
 	acc, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode %T: %w", obj, err)
 	}
 	if acc.GetResourceVersion() != "" {
-		obj = obj.DeepCopyObject()
+		obj = shallow.Copy(obj)
 		acc, _ = meta.Accessor(obj)
 		acc.SetResourceVersion("")
 	}

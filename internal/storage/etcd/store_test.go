@@ -148,6 +148,10 @@ func TestUpdateFromSuggestion(t *testing.T) {
 	if err != nil || rvOf(t, out) != created.ResourceVersion {
 		t.Fatalf("no-op from suggestion = %v, %v", out, err)
 	}
+	// The suggestion is a cache's: the caller gets its own object.
+	if out == runtime.Object(created) {
+		t.Fatal("no-op from suggestion returned the suggestion itself, which a cache shares")
+	}
 	// Make the suggestion stale, then increment from it: the update must
 	// apply to the fresh state, not the stale one.
 	if _, err := s.GuaranteedUpdate(ctx, cmKey("s"), setData("n", "5")); err != nil {
@@ -203,5 +207,25 @@ func TestDeleteWithFailingCheckChangesNothing(t *testing.T) {
 	}
 	if _, err := s.Get(ctx, cmKey("keep"), storage.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("want deleted, got %v", err)
+	}
+}
+
+// encode drops the resourceVersion from what it writes, never from the
+// object it was given: that may be shared with a cache.
+func TestUpdateLeavesTheWrittenObjectAlone(t *testing.T) {
+	e := startEtcd(t)
+	s := newCMStore(t, e)
+	created := mustCreate(t, s, "w", map[string]string{"n": "0"})
+	var sent *corev1.ConfigMap
+	keep := func(cur runtime.Object) (runtime.Object, error) {
+		sent = cur.DeepCopyObject().(*corev1.ConfigMap)
+		sent.Data["n"] = "1"
+		return sent, nil
+	}
+	if _, err := s.GuaranteedUpdate(testCtx(t), cmKey("w"), keep); err != nil {
+		t.Fatal(err)
+	}
+	if sent.ResourceVersion != created.ResourceVersion {
+		t.Fatalf("the object handed to storage has resourceVersion %q, want %q unchanged", sent.ResourceVersion, created.ResourceVersion)
 	}
 }

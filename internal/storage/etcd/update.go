@@ -123,7 +123,9 @@ func (s *Store) commitUpdate(ctx context.Context, key string, st *state, data []
 		return nil, fresh, err
 	}
 	if st.suggested() && resp.Responses[0].GetResponseTxn().Succeeded {
-		return st.obj, nil, nil // unchanged bytes: nothing was written
+		// Unchanged bytes: nothing was written. The suggestion is the
+		// cache's; the caller gets an object of its own.
+		return st.obj.DeepCopyObject(), nil, nil
 	}
 	out, err := s.decode(key, data, resp.Header.Revision)
 	return out, nil, err
