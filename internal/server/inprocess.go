@@ -22,7 +22,18 @@ type inProcessTransport struct {
 	handler func() http.Handler
 	// done ends every in-process request (the server closing).
 	done context.Context
+	// run runs a request's handler call (a goroutine pool); nil: go.
+	run  func(func())
 	user auth.User
+}
+
+// goRun runs fn on the transport's runner, or on a goroutine of its own.
+func (t *inProcessTransport) goRun(fn func()) {
+	if t.run == nil {
+		go fn()
+		return
+	}
+	t.run(fn)
 }
 
 var errServerNotReady = errors.New("in-process API server is not serving yet")
@@ -41,7 +52,7 @@ func (t *inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error
 		r.Body = http.NoBody
 	}
 	w := newInProcessWriter()
-	go func() {
+	t.goRun(func() {
 		defer stopWithServer()
 		defer w.finish()
 		defer func() {
@@ -52,7 +63,7 @@ func (t *inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error
 			}
 		}()
 		handler.ServeHTTP(w, r)
-	}()
+	})
 	select {
 	case <-w.headersDone:
 	case <-ctx.Done():

@@ -24,7 +24,7 @@ func (s *Server) inProcessHandler() http.Handler {
 func (s *Server) ClientConfig(user string, groups []string) (*rest.Config, error) {
 	return clientconfig.Component(&rest.Config{
 		Host:      "http://in-process.rudder.local",
-		Transport: &inProcessTransport{handler: s.inProcessHandler, done: s.bgCtx, user: auth.User{Name: user, Groups: groups}},
+		Transport: &inProcessTransport{handler: s.inProcessHandler, done: s.bgCtx, run: s.requests.Go, user: auth.User{Name: user, Groups: groups}},
 		UserAgent: user,
 	}, 2000, 4000), nil
 }

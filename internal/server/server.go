@@ -28,6 +28,7 @@ import (
 	"rudder/internal/apiserver"
 	"rudder/internal/apiserver/admission/serviceip"
 	"rudder/internal/apiserver/auth"
+	"rudder/internal/gopool"
 	"rudder/internal/pki"
 	"rudder/internal/pprofserve"
 	"rudder/internal/registry"
@@ -55,6 +56,9 @@ type Server struct {
 	stopBackground func()
 	bgCtx          context.Context
 	bgWG           sync.WaitGroup
+	// requests runs API requests, from the network and in process, on
+	// goroutines that keep their grown stacks between requests.
+	requests *gopool.Pool
 	// apiHandler is API once built, for in-process clients.
 	apiHandler   atomic.Pointer[apiserver.Server]
 	stopRequests func() // ends long-running requests (watches) at Close
@@ -66,6 +70,7 @@ type Server struct {
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	s := &Server{opts: opts, done: make(chan struct{})}
 	s.bgCtx, s.stopBackground = context.WithCancel(context.Background())
+	s.requests = gopool.New(s.bgCtx, 30*time.Second)
 	if err := s.start(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -250,7 +255,7 @@ func (s *Server) serve(serving tls.Certificate) error {
 	s.stopRequests = cancel
 	s.httpServer = &http.Server{
 		BaseContext:       func(net.Listener) context.Context { return base },
-		Handler:           s.API,
+		Handler:           s.requests.Handler(s.API),
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          nil,
 		TLSConfig: &tls.Config{
