@@ -40,8 +40,8 @@ func (e *Env) RecorderFor(component string) events.EventRecorder {
 }
 
 // Start runs an API server without its own controllers or agent; the
-// server and every goroutine stop when the test ends.
-func Start(t *testing.T, component string) *Env {
+// server and every goroutine stop when the test or benchmark ends.
+func Start(t testing.TB, component string) *Env {
 	t.Helper()
 	opts := server.DefaultOptions()
 	opts.DataDir = t.TempDir()
@@ -62,7 +62,7 @@ func Start(t *testing.T, component string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.QPS, cfg.Burst = 500, 1000
+	cfg.QPS, cfg.Burst = 5000, 10000 // benchmarks drive thousands of writes
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func Start(t *testing.T, component string) *Env {
 // controller under test is constructed, as the controller manager does.
 func (e *Env) StartFactory() { e.Factory.Start(e.Ctx.Done()) }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -4,6 +4,7 @@ package replicaset
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"k8s.io/client-go/informers"
@@ -19,18 +20,33 @@ import (
 // defaultBurstReplicas caps how many pods one sync creates or deletes.
 const defaultBurstReplicas = 500
 
+// defaultStatusBatchDelay is how long an event that can only change the
+// status waits for its sync. A large scale-up sends thousands of such
+// events (each pod is added, bound, started and made ready) and each sync
+// is a pass over every pod of the workload; batched, they share one sync
+// per 100 ms. Status readers (the Deployment controller, `kubectl rollout
+// status`) see readyReplicas and availableReplicas at most that much later,
+// a small fraction of a pod's own start-up; events after which the sync may
+// create or delete pods never wait (see handlers.go).
+const defaultStatusBatchDelay = 100 * time.Millisecond
+
 // Controller reconciles ReplicaSets or ReplicationControllers (one kind
 // per Controller).
 type Controller struct {
-	client   kubernetes.Interface
-	kind     kind
-	pods     corev1lister.PodLister
-	synced   []cache.InformerSynced
-	recorder events.EventRecorder
-	queue    workqueue.TypedRateLimitingInterface[string]
-	expect   *ctrlutil.Expectations
-	burst    int
-	now      func() time.Time
+	client kubernetes.Interface
+	kind   kind
+	pods   corev1lister.PodLister
+	// podIndex carries ctrlutil's controller indexes when podsIndexed.
+	podIndex    cache.Indexer
+	podsIndexed bool
+	synced      []cache.InformerSynced
+	recorder    events.EventRecorder
+	queue       workqueue.TypedRateLimitingInterface[string]
+	expect      *ctrlutil.Expectations
+	burst       int
+	// statusDelay batches the syncs of status-only events.
+	statusDelay time.Duration
+	now         func() time.Time
 }
 
 // Option tunes a Controller.
@@ -38,6 +54,10 @@ type Option func(*Controller)
 
 // WithBurstReplicas caps the pods created or deleted in one sync.
 func WithBurstReplicas(n int) Option { return func(c *Controller) { c.burst = n } }
+
+// WithStatusBatchDelay sets how long status-only events wait for their
+// sync (0 syncs at once).
+func WithStatusBatchDelay(d time.Duration) Option { return func(c *Controller) { c.statusDelay = d } }
 
 // New returns the ReplicaSet controller.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, recorder events.EventRecorder, opts ...Option) *Controller {
@@ -56,21 +76,28 @@ func newController(client kubernetes.Interface, factory informers.SharedInformer
 		client:   client,
 		kind:     k,
 		pods:     podInf.Lister(),
+		podIndex: podInf.Informer().GetIndexer(),
 		synced:   []cache.InformerSynced{k.informer().HasSynced, podInf.Informer().HasSynced},
 		recorder: recorder,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: k.gvk().Kind}),
-		expect: ctrlutil.NewExpectations(),
-		burst:  defaultBurstReplicas,
-		now:    time.Now,
+		expect:      ctrlutil.NewExpectations(),
+		burst:       defaultBurstReplicas,
+		statusDelay: defaultStatusBatchDelay,
+		now:         time.Now,
 	}
 	for _, o := range opts {
 		o(c)
 	}
+	if err := ctrlutil.AddControllerIndexes(podInf.Informer()); err != nil {
+		// Still correct, only slower: syncs read the whole namespace.
+		slog.Error("pod indexes unavailable", "controller", k.gvk().Kind, "err", err)
+	}
+	c.podsIndexed = ctrlutil.HasControllerIndexes(c.podIndex)
 	_, _ = k.informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueOwner,
-		UpdateFunc: func(_, n any) { c.enqueueOwner(n) },
+		UpdateFunc: c.ownerUpdated,
 		DeleteFunc: c.ownerDeleted,
 	})
 	_, _ = podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{

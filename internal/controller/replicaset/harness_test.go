@@ -20,11 +20,11 @@ type cluster struct {
 	ctx    context.Context
 }
 
-func startCluster(t *testing.T) *cluster {
+func startCluster(t *testing.T, opts ...Option) *cluster {
 	t.Helper()
 	env := testenv.Start(t, "replicaset-controller")
-	rs := New(env.Client, env.Factory, env.Recorder)
-	rc := NewReplicationController(env.Client, env.Factory, env.Recorder)
+	rs := New(env.Client, env.Factory, env.Recorder, opts...)
+	rc := NewReplicationController(env.Client, env.Factory, env.Recorder, opts...)
 	env.StartFactory()
 	go rs.Run(env.Ctx, 2)
 	go rc.Run(env.Ctx, 2)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -223,5 +224,25 @@ func TestFailedCreateSetsReplicaFailure(t *testing.T) {
 		}
 		b, _ := json.Marshal(got.Status.Conditions)
 		return got.Status.Replicas == 3 && !strings.Contains(string(b), "ReplicaFailure"), nil
+	})
+}
+
+// TestCreationNeverWaitsForStatusBatching: with status-only syncs held
+// back for an hour, a scale-up in several bursts still completes, and the
+// status counts every pod: each burst starts from the sync that the last
+// observed creation of the previous one triggers at once.
+func TestCreationNeverWaitsForStatusBatching(t *testing.T) {
+	c := startCluster(t, WithStatusBatchDelay(time.Hour), WithBurstReplicas(4))
+	labels := map[string]string{"app": "bursts"}
+	rs, err := c.client.AppsV1().ReplicaSets("default").Create(c.ctx, newRS("bursts", 20, labels), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.eventually(t, "20 pods in bursts of 4 and status replicas 20", func() (bool, error) {
+		got, err := c.client.AppsV1().ReplicaSets("default").Get(c.ctx, "bursts", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return len(c.ownedPods(t, "app=bursts", rs.UID)) == 20 && got.Status.Replicas == 20, nil
 	})
 }

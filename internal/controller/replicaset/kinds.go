@@ -35,6 +35,9 @@ type kind interface {
 	informer() cache.SharedIndexInformer
 	// view converts an informer object; false if obj is not of this kind.
 	view(obj any) (*workload, bool)
+	// peek is the little of view that the event handlers need, without
+	// converting the selector (which would cost more than the handler).
+	peek(obj any) (meta metav1.Object, minReady int32, ok bool)
 	// get reads the object from the API server (not the cache).
 	get(ctx context.Context, ns, name string) (metav1.Object, error)
 	updateStatus(ctx context.Context, w *workload, st appsv1.ReplicaSetStatus) error
@@ -69,6 +72,14 @@ func (k *rsKind) view(obj any) (*workload, bool) {
 		template: &rs.Spec.Template, minReady: rs.Spec.MinReadySeconds,
 		status: rs.Status,
 	}, true
+}
+
+func (k *rsKind) peek(obj any) (metav1.Object, int32, bool) {
+	rs, ok := obj.(*appsv1.ReplicaSet)
+	if !ok {
+		return nil, 0, false
+	}
+	return rs, rs.Spec.MinReadySeconds, true
 }
 
 func (k *rsKind) get(ctx context.Context, ns, name string) (metav1.Object, error) {
@@ -114,6 +125,14 @@ func (k *rcKind) view(obj any) (*workload, bool) {
 		template: rc.Spec.Template, minReady: rc.Spec.MinReadySeconds,
 		status: rsStatusFromRC(rc.Status),
 	}, true
+}
+
+func (k *rcKind) peek(obj any) (metav1.Object, int32, bool) {
+	rc, ok := obj.(*corev1.ReplicationController)
+	if !ok {
+		return nil, 0, false
+	}
+	return rc, rc.Spec.MinReadySeconds, true
 }
 
 func (k *rcKind) get(ctx context.Context, ns, name string) (metav1.Object, error) {

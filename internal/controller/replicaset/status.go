@@ -11,36 +11,20 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-
-	"rudder/internal/controller/ctrlutil"
 )
 
-// computeStatus derives the status from the claimed active pods. A failed
-// create or delete sets the ReplicaFailure condition; a clean sync clears it.
-func (c *Controller) computeStatus(w *workload, pods []*corev1.Pod, manageErr error) appsv1.ReplicaSetStatus {
+// computeStatus derives the status from the scan of the claimed active
+// pods. A failed create or delete sets the ReplicaFailure condition; a
+// clean sync clears it.
+func (c *Controller) computeStatus(w *workload, scan *podScan, manageErr error) appsv1.ReplicaSetStatus {
+	now := c.now()
 	st := w.status
 	st.ObservedGeneration = w.meta.GetGeneration()
-	st.Replicas = int32(len(pods))
-	st.FullyLabeledReplicas, st.ReadyReplicas, st.AvailableReplicas = 0, 0, 0
-	tmplLabels := labels.Set(nil)
-	if w.template != nil {
-		tmplLabels = w.template.Labels
-	}
-	fullyLabeled := labels.SelectorFromSet(tmplLabels)
-	now := c.now()
-	for _, p := range pods {
-		if fullyLabeled.Matches(labels.Set(p.Labels)) {
-			st.FullyLabeledReplicas++
-		}
-		if ctrlutil.IsPodReady(p) {
-			st.ReadyReplicas++
-			if ctrlutil.IsPodAvailable(p, w.minReady, now) {
-				st.AvailableReplicas++
-			}
-		}
-	}
-	st.Conditions = failureCondition(st.Conditions, manageErr, len(pods) < int(w.replicas), now)
+	st.Replicas = int32(len(scan.pods))
+	st.FullyLabeledReplicas = scan.counts.fullyLabeledReplicas
+	st.ReadyReplicas = scan.counts.readyReplicas
+	st.AvailableReplicas = scan.counts.availableAt(now)
+	st.Conditions = failureCondition(st.Conditions, manageErr, len(scan.pods) < int(w.replicas), now)
 	return st
 }
 

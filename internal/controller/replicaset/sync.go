@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 
@@ -20,9 +19,8 @@ import (
 //
 //	claim pods ─► expectations met? ─► create / delete the difference ─► status
 func (c *Controller) sync(ctx context.Context, key string) error {
-	ns, _, err := cache.SplitMetaNamespaceKey(key)
-	if err != nil {
-		return nil
+	if _, _, err := cache.SplitMetaNamespaceKey(key); err != nil {
+		return nil // not a key we queued; nothing to retry
 	}
 	obj, ok, err := c.kind.informer().GetIndexer().GetByKey(key)
 	if err != nil {
@@ -33,17 +31,21 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return nil
 	}
 	w, _ := c.kind.view(obj)
+	// Read before the pods: an observation that lands in between must not
+	// make a stale pod list look complete.
 	satisfied := c.expect.Satisfied(key)
-	all, err := c.pods.Pods(ns).List(labels.Everything())
+	owned, orphans, err := c.candidatePods(w)
 	if err != nil {
-		return fmt.Errorf("listing pods of %s: %w", key, err)
+		return fmt.Errorf("reading the pods of %s: %w", key, err)
 	}
-	pods, claimErr := c.claim(ctx, w, ctrlutil.FilterActivePods(all))
+	scan := scanPods(w, owned, orphans, c.now())
+	adopted, claimErr := c.claim(ctx, w, scan.unsettled)
+	scan.addAdopted(adopted)
 	var manageErr error
 	if satisfied && w.meta.GetDeletionTimestamp() == nil && claimErr == nil {
-		manageErr = c.manage(ctx, w, pods)
+		manageErr = c.manage(ctx, w, scan.pods)
 	}
-	st := c.computeStatus(w, pods, manageErr)
+	st := c.computeStatus(w, scan, manageErr)
 	if err := c.writeStatus(ctx, w, st); err != nil {
 		return errors.Join(err, manageErr, claimErr)
 	}
@@ -53,7 +55,9 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	return errors.Join(manageErr, claimErr)
 }
 
-// claim adopts matching orphans and releases pods that stopped matching.
+// claim settles the pods the scan could not: it adopts matching orphans
+// and releases controlled pods that stopped matching; it returns the
+// adopted ones.
 func (c *Controller) claim(ctx context.Context, w *workload, pods []*corev1.Pod) ([]*corev1.Pod, error) {
 	cl := &ctrlutil.Claimer{
 		Owner: w.meta, GVK: c.kind.gvk(), Selector: w.selector,
@@ -92,40 +96,6 @@ func (c *Controller) manage(ctx context.Context, w *workload, pods []*corev1.Pod
 		return c.deletePods(ctx, w, pods, min(diff, c.burst))
 	}
 	return nil
-}
-
-// relatedPods are the pods counted for "crowded node" ranking: ours plus
-// those of siblings with the same controlling owner (a Deployment's other
-// ReplicaSets).
-func (c *Controller) relatedPods(w *workload, pods []*corev1.Pod) []*corev1.Pod {
-	owner := metav1.GetControllerOfNoCopy(w.meta)
-	if owner == nil {
-		return pods
-	}
-	all, err := c.pods.Pods(w.meta.GetNamespace()).List(labels.Everything())
-	if err != nil {
-		return pods
-	}
-	var out []*corev1.Pod
-	for _, p := range all {
-		ref := metav1.GetControllerOfNoCopy(p)
-		if ref == nil {
-			continue
-		}
-		if ref.UID == w.uid() || c.siblingOf(p.Namespace, ref.Name, owner.UID) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func (c *Controller) siblingOf(ns, name string, ownerUID types.UID) bool {
-	obj, ok, err := c.kind.informer().GetIndexer().GetByKey(ns + "/" + name)
-	if err != nil || !ok {
-		return false
-	}
-	w, ok := c.kind.view(obj)
-	return ok && ctrlutil.ControllerUID(w.meta) == ownerUID
 }
 
 func (c *Controller) deletePods(ctx context.Context, w *workload, pods []*corev1.Pod, n int) error {
