@@ -54,6 +54,7 @@ type Controller struct {
 	backoffMu sync.Mutex
 	backoffs  map[string]backoff // by job key
 	written   writtenVersions
+	releases  releasedPods
 }
 
 // backoff records failures since the job's last success.

@@ -221,10 +221,12 @@ func TestSuspendedJobRunsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	pod := e.waitActive(t, "later", "")
-	job = e.getJob(t, "later")
-	if c := findCondition(&job.Status, batchv1.JobSuspended); c == nil || c.Status != corev1.ConditionFalse || job.Status.StartTime == nil {
-		t.Errorf("after resume: %+v", job.Status)
-	}
+	// The sync that creates the pod writes the job's status afterwards.
+	eventually(t, "job later resumed, with a start time", func(ctx context.Context) (bool, error) {
+		job = e.getJob(t, "later")
+		c := findCondition(&job.Status, batchv1.JobSuspended)
+		return c != nil && c.Status == corev1.ConditionFalse && job.Status.StartTime != nil, nil
+	})
 	e.finishPod(t, &pod, corev1.PodSucceeded, 0)
 	e.waitCondition(t, "later", batchv1.JobComplete)
 }

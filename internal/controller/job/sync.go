@@ -23,6 +23,9 @@ type syncState struct {
 	pods []*corev1.Pod
 	now  metav1.Time
 
+	// mayManage: no pod creation or deletion was outstanding when the
+	// pods were listed, so they may be created or deleted by count.
+	mayManage     bool
 	policyFailure *policyMatch // a FailJob rule matched a newly failed pod
 	released      sets.Set[types.UID]
 	created       int
@@ -53,13 +56,24 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err := c.releaseStrays(ctx, key, job.UID); err != nil {
 		return 0, err
 	}
+	// Expectations are read before the pods: once they are met, every
+	// pod this controller created or deleted is in the pod cache, so the
+	// list read next shows it. Read later, they could be met by a pod that
+	// arrived after the list, and manage would create that pod again.
+	mayManage := c.expect.satisfied(key)
 	pods := c.ownedPods(key, job.UID)
+	if !c.releases.shown(key, pods) {
+		// A cached pod still has a tracking finalizer this controller
+		// removed, and the job's status may count it already: it would be
+		// counted twice. Its update event syncs the job soon.
+		return staleCacheRetry, nil
+	}
 	if job.DeletionTimestamp != nil || isFinished(&job.Status) {
 		// Nothing more will be counted: let every pod go.
 		return 0, c.releaseAll(ctx, pods)
 	}
 	s := &syncState{c: c, key: key, job: job.DeepCopy(), pods: pods, now: metav1.NewTime(c.clock.Now()),
-		released: sets.New[types.UID](), deleted: sets.New[types.UID]()}
+		mayManage: mayManage, released: sets.New[types.UID](), deleted: sets.New[types.UID]()}
 	if err := s.run(ctx); err != nil {
 		return 0, err
 	}
@@ -80,6 +94,7 @@ func (c *Controller) jobGone(ctx context.Context, key, ns, name string) error {
 		c.expect.forget(key)
 		c.resetBackoff(key)
 		c.written.forget(key)
+		c.releases.forget(key)
 	}
 	return c.releaseStrays(ctx, key, current)
 }
@@ -113,7 +128,7 @@ func (s *syncState) run(ctx context.Context) error {
 		return s.writeStatus(ctx)
 	}
 	s.scheduleDeadline()
-	if s.c.expect.satisfied(s.key) {
+	if s.mayManage {
 		if err := s.manage(ctx); err != nil {
 			_ = s.writeStatus(ctx)
 			return err

@@ -34,9 +34,13 @@ func (s *syncState) track(ctx context.Context) error {
 		st, u = &s.job.Status, s.job.Status.UncountedTerminatedPods
 	}
 	for _, p := range toRelease {
-		if err := s.c.releaseFinalizer(ctx, p); err != nil {
+		rv, err := s.c.releaseFinalizer(ctx, p)
+		if err != nil {
 			return err
 		}
+		// Later syncs wait for the pod cache to show the removal: the
+		// status counts the pod from now on.
+		s.c.releases.record(s.key, p.UID, rv)
 		s.released.Insert(p.UID)
 	}
 	s.moveCounted(succ, fail)
@@ -155,21 +159,25 @@ func sortedUIDs(set sets.Set[types.UID]) []types.UID {
 	return out
 }
 
-// releaseFinalizer removes the tracking finalizer from a pod.
-func (c *Controller) releaseFinalizer(ctx context.Context, pod *corev1.Pod) error {
+// releaseFinalizer removes the tracking finalizer from a pod; it returns
+// the pod's resourceVersion after the removal ("" when the pod is gone).
+func (c *Controller) releaseFinalizer(ctx context.Context, pod *corev1.Pod) (string, error) {
 	patch := fmt.Sprintf(`{"metadata":{"$deleteFromPrimitiveList/finalizers":[%q]}}`, trackingFinalizer)
-	_, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("removing tracking finalizer from pod %s/%s: %w", pod.Namespace, pod.Name, err)
+	out, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("removing tracking finalizer from pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
-	return nil
+	return out.ResourceVersion, nil
 }
 
 // releaseAll frees every pod of a job that is finished or going away.
 func (c *Controller) releaseAll(ctx context.Context, pods []*corev1.Pod) error {
 	for _, p := range pods {
 		if hasFinalizer(p) {
-			if err := c.releaseFinalizer(ctx, p); err != nil {
+			if _, err := c.releaseFinalizer(ctx, p); err != nil {
 				return err
 			}
 		}
@@ -188,7 +196,7 @@ func (c *Controller) releaseStrays(ctx context.Context, key string, current type
 		if ref == nil || ref.UID == current || !hasFinalizer(pod) {
 			continue
 		}
-		if err := c.releaseFinalizer(ctx, pod); err != nil {
+		if _, err := c.releaseFinalizer(ctx, pod); err != nil {
 			return err
 		}
 	}
