@@ -129,6 +129,32 @@ func TestSimulatedNodes(t *testing.T) {
 		}
 		return nil
 	})
+
+	// The agent watches bound pods only: a pod bound after its creation
+	// (as the scheduler binds) must reach its node all the same.
+	_, err = client.CoreV1().Pods("default").Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "later"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "x:1"}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = client.CoreV1().Pods("default").Bind(ctx, &corev1.Binding{
+		ObjectMeta: metav1.ObjectMeta{Name: "later"}, Target: corev1.ObjectReference{Kind: "Node", Name: "sim-1"},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "pod bound later running on sim-1", func() error {
+		p, err := client.CoreV1().Pods("default").Get(ctx, "later", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if p.Status.Phase != corev1.PodRunning {
+			return fmt.Errorf("phase %s", p.Status.Phase)
+		}
+		return nil
+	})
 }
 
 func nodeReady(n *corev1.Node) bool {

@@ -21,7 +21,7 @@ var kubeletConditions = map[corev1.PodConditionType]bool{
 // of conditions whose status did not change.
 func podConditions(pod *corev1.Pod, st *corev1.PodStatus, sb *sandboxInfo, now metav1.Time) []corev1.PodCondition {
 	old := pod.Status.Conditions
-	var out []corev1.PodCondition
+	out := make([]corev1.PodCondition, 0, foreignConditions(old)+len(kubeletConditions))
 	for _, c := range old {
 		if !kubeletConditions[c.Type] {
 			out = append(out, c)

@@ -1,9 +1,10 @@
 package kubelet
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
@@ -88,7 +89,7 @@ func (k *Kubelet) inspectPod(ctx context.Context, uid types.UID) (*podRuntime, e
 	if err != nil {
 		return nil, fmt.Errorf("list sandboxes of pod %s: %w", uid, err)
 	}
-	p := &podRuntime{Containers: map[string][]*containerInfo{}}
+	p := &podRuntime{Sandboxes: make([]*sandboxInfo, 0, len(sbs.Items)), Containers: map[string][]*containerInfo{}}
 	for _, sb := range sbs.Items {
 		info, err := k.sandboxInfo(ctx, sb)
 		if err != nil {
@@ -96,8 +97,10 @@ func (k *Kubelet) inspectPod(ctx context.Context, uid types.UID) (*podRuntime, e
 		}
 		p.Sandboxes = append(p.Sandboxes, info)
 	}
-	sort.Slice(p.Sandboxes, func(i, j int) bool {
-		return newer(p.Sandboxes[i].Attempt, p.Sandboxes[i].CreatedAt, p.Sandboxes[j].Attempt, p.Sandboxes[j].CreatedAt)
+	// slices.SortFunc, not sort.Slice: this runs on every sync, and
+	// sort.Slice allocates.
+	slices.SortFunc(p.Sandboxes, func(a, b *sandboxInfo) int {
+		return newerFirst(a.Attempt, a.CreatedAt, b.Attempt, b.CreatedAt)
 	})
 	cs, err := k.rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: &runtimeapi.ContainerFilter{LabelSelector: sel}})
 	if err != nil {
@@ -114,18 +117,19 @@ func (k *Kubelet) inspectPod(ctx context.Context, uid types.UID) (*podRuntime, e
 		p.Containers[info.Name] = append(p.Containers[info.Name], info)
 	}
 	for _, list := range p.Containers {
-		sort.Slice(list, func(i, j int) bool {
-			return newer(list[i].Attempt, list[i].CreatedAt, list[j].Attempt, list[j].CreatedAt)
+		slices.SortFunc(list, func(a, b *containerInfo) int {
+			return newerFirst(a.Attempt, a.CreatedAt, b.Attempt, b.CreatedAt)
 		})
 	}
 	return p, nil
 }
 
-func newer(attemptA uint32, createdA int64, attemptB uint32, createdB int64) bool {
-	if attemptA != attemptB {
-		return attemptA > attemptB
+// newerFirst orders instances newest first: by attempt, then creation.
+func newerFirst(attemptA uint32, createdA int64, attemptB uint32, createdB int64) int {
+	if c := cmp.Compare(attemptB, attemptA); c != 0 {
+		return c
 	}
-	return createdA > createdB
+	return cmp.Compare(createdB, createdA)
 }
 
 func (k *Kubelet) sandboxInfo(ctx context.Context, sb *runtimeapi.PodSandbox) (*sandboxInfo, error) {

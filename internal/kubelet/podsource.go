@@ -39,10 +39,13 @@ type podRef struct {
 	Name      string
 }
 
-// NewPodSource watches the pods bound to nodeName, or all pods when
-// nodeName is empty.
+// NewPodSource watches the pods bound to nodeName, or all pods bound to a
+// node when nodeName is empty. (Pods not bound yet concern no kubelet:
+// the server sends a pod as added once it is bound. Watching them too
+// cost the agent of many simulated nodes a decode of every pod created
+// and every scheduling attempt.)
 func NewPodSource(client kubernetes.Interface, nodeName string) *PodSource {
-	selector := fields.Everything()
+	selector := fields.OneTermNotEqualSelector("spec.nodeName", "")
 	if nodeName != "" {
 		selector = fields.OneTermEqualSelector("spec.nodeName", nodeName)
 	}

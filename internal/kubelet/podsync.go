@@ -13,13 +13,16 @@ import (
 
 // podSync is one sync of a running pod: what to start or restart.
 type podSync struct {
-	k       *Kubelet
-	ctx     context.Context
-	pod     *corev1.Pod
-	rt      *podRuntime
-	sandbox *runtimeapi.PodSandboxConfig
-	sbID    string
-	sbIPs   []string
+	k   *Kubelet
+	ctx context.Context
+	pod *corev1.Pod
+	rt  *podRuntime
+	// sandbox is the config of the sandbox of attempt sbAttempt, built
+	// when first needed (see sandboxConfig).
+	sandbox   *runtimeapi.PodSandboxConfig
+	sbAttempt uint32
+	sbID      string
+	sbIPs     []string
 
 	vols     map[string]volume.Volume // set-up volumes by name
 	podFiles []*runtimeapi.Mount      // the pod's /etc/hosts and /etc/resolv.conf
@@ -81,14 +84,14 @@ func (s *podSync) ensureSandbox() error {
 		attempt = sb.Attempt
 	}
 	if sb != nil && sb.Ready {
-		s.sandbox, s.sbID, s.sbIPs = s.k.sandboxConfig(s.pod, attempt), sb.ID, sb.IPs
+		s.sbAttempt, s.sbID, s.sbIPs = attempt, sb.ID, sb.IPs
 		return nil
 	}
 	if sb != nil {
 		attempt++ // the sandbox died: a new one, as Kubernetes does
 	}
-	s.sandbox = s.k.sandboxConfig(s.pod, attempt)
-	resp, err := s.k.rt.RunPodSandbox(s.ctx, &runtimeapi.RunPodSandboxRequest{Config: s.sandbox})
+	s.sbAttempt = attempt
+	resp, err := s.k.rt.RunPodSandbox(s.ctx, &runtimeapi.RunPodSandboxRequest{Config: s.sandboxConfig()})
 	if err != nil {
 		return fmt.Errorf("run sandbox: %w", err)
 	}
@@ -105,6 +108,16 @@ func (s *podSync) ensureSandbox() error {
 		}
 	}
 	return nil
+}
+
+// sandboxConfig is the config of the pod's sandbox, built on first use:
+// most syncs of a running pod create nothing and need none, and building
+// it (labels, annotations, DNS) was a visible share of every sync.
+func (s *podSync) sandboxConfig() *runtimeapi.PodSandboxConfig {
+	if s.sandbox == nil {
+		s.sandbox = s.k.sandboxConfig(s.pod, s.sbAttempt)
+	}
+	return s.sandbox
 }
 
 // syncContainers runs init containers in order, then the app containers.
@@ -218,7 +231,7 @@ func (s *podSync) start(c *corev1.Container, attempt uint32) bool {
 	if s.k.status.terminal(s.pod.UID) {
 		return false // evicted meanwhile: its containers never start again
 	}
-	if w, retry := s.k.ensureImage(s.ctx, s.pod, c, s.sandbox); w != nil {
+	if w, retry := s.k.ensureImage(s.ctx, s.pod, c, s.sandboxConfig()); w != nil {
 		s.waiting[c.Name] = w
 		s.after(retry)
 		return false
@@ -228,7 +241,7 @@ func (s *podSync) start(c *corev1.Container, attempt uint32) bool {
 		return s.failStart(c, "CreateContainerConfigError", err)
 	}
 	resp, err := s.k.rt.CreateContainer(s.ctx, &runtimeapi.CreateContainerRequest{
-		PodSandboxId: s.sbID, Config: cfg, SandboxConfig: s.sandbox,
+		PodSandboxId: s.sbID, Config: cfg, SandboxConfig: s.sandboxConfig(),
 	})
 	if err != nil {
 		return s.failStart(c, "CreateContainerError", err)

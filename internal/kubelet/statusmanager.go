@@ -1,8 +1,8 @@
 package kubelet
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -10,11 +10,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metascheme "k8s.io/apimachinery/pkg/apis/meta/internalversion/scheme"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/workqueue"
 )
@@ -33,13 +32,17 @@ type statusManager struct {
 
 	mu      sync.Mutex
 	entries map[types.UID]*statusEntry
+	scratch []byte // for fingerprints in set
 }
 
 type statusEntry struct {
-	ref     podRef
-	status  *corev1.PodStatus // latest computed
-	written *corev1.PodStatus // latest written successfully
-	to      types.UID         // the API pod it was written to
+	ref    podRef
+	status *corev1.PodStatus // latest computed
+	// fingerprint is status's (see statusFingerprint): syncs compare the
+	// status they compute with it, and writes with the API's.
+	fingerprint []byte
+	written     []byte    // fingerprint of the latest status written successfully
+	to          types.UID // the API pod it was written to
 	// writtenRV is the resourceVersion the last write produced: an
 	// informer pod older than that does not show the write yet, so its
 	// conditions say nothing about whether someone else changed them.
@@ -74,10 +77,14 @@ func (m *statusManager) set(pod *corev1.Pod, st corev1.PodStatus) {
 		return // never leave a terminal phase
 	}
 	e.terminal = e.terminal || terminalPhase(st.Phase)
-	if e.status != nil && apiequality.Semantic.DeepEqual(*e.status, st) && !overwritten(pod, e) {
+	// Most syncs compute the status they computed last: encode it into
+	// scratch space, and keep a copy only when it changed.
+	m.scratch = encodeFingerprint(m.scratch, &st)
+	if e.status != nil && sameFingerprint(e.fingerprint, m.scratch) && !overwritten(pod, e) {
 		return
 	}
-	e.status = &st
+	latest := st
+	e.status, e.fingerprint = &latest, bytes.Clone(m.scratch)
 	m.queue.Add(pod.UID)
 }
 
@@ -113,7 +120,10 @@ func (m *statusManager) podWithLatestStatus(pod *corev1.Pod) *corev1.Pod {
 	if e == nil || e.status == nil {
 		return pod
 	}
-	out := pod.DeepCopy()
+	// A shallow copy: computePodStatus only reads the pod, and starts from
+	// a deep copy of its status; only the conditions list is new here.
+	// (Deep-copying the whole pod was a large share of each sync.)
+	out := *pod
 	if out.Status.StartTime == nil {
 		out.Status.StartTime = e.status.StartTime
 	}
@@ -123,21 +133,40 @@ func (m *statusManager) podWithLatestStatus(pod *corev1.Pod) *corev1.Pod {
 			out.Status.Reason, out.Status.Message = e.status.Reason, e.status.Message
 		}
 	}
-	conds := out.Status.Conditions[:0:0]
-	has := map[corev1.PodConditionType]bool{}
+	conds := make([]corev1.PodCondition, 0, len(e.status.Conditions)+foreignConditions(out.Status.Conditions))
 	for _, c := range out.Status.Conditions {
 		if !kubeletConditions[c.Type] {
 			conds = append(conds, c)
-			has[c.Type] = true
 		}
 	}
+	foreign := conds
 	for _, c := range e.status.Conditions {
-		if kubeletConditions[c.Type] || (c.Type == corev1.DisruptionTarget && !has[c.Type]) {
+		if kubeletConditions[c.Type] || (c.Type == corev1.DisruptionTarget && !hasCondition(foreign, c.Type)) {
 			conds = append(conds, c)
 		}
 	}
 	out.Status.Conditions = conds
-	return out
+	return &out
+}
+
+// foreignConditions counts the conditions the kubelet does not own.
+func foreignConditions(conds []corev1.PodCondition) int {
+	n := 0
+	for i := range conds {
+		if !kubeletConditions[conds[i].Type] {
+			n++
+		}
+	}
+	return n
+}
+
+func hasCondition(conds []corev1.PodCondition, t corev1.PodConditionType) bool {
+	for i := range conds {
+		if conds[i].Type == t {
+			return true
+		}
+	}
+	return false
 }
 
 // resend queues a write of the latest status (to a new mirror pod).
@@ -174,11 +203,12 @@ func (m *statusManager) sync(ctx context.Context, uid types.UID) error {
 	m.mu.Lock()
 	e := m.entries[uid]
 	var ref podRef
-	var st, written *corev1.PodStatus
+	var st *corev1.PodStatus
+	var fp, written []byte
 	var to types.UID
 	var writtenRV uint64
 	if e != nil {
-		ref, st, written, to, writtenRV = e.ref, e.status, e.written, e.to, e.writtenRV
+		ref, st, fp, written, to, writtenRV = e.ref, e.status, e.fingerprint, e.written, e.to, e.writtenRV
 	}
 	m.mu.Unlock()
 	if st == nil {
@@ -191,17 +221,17 @@ func (m *statusManager) sync(ctx context.Context, uid types.UID) error {
 	// Skip what was written already, unless someone else (the node
 	// lifecycle controller marking pods not ready) changed the conditions
 	// since: the kubelet's view must win again, as in Kubernetes.
-	if written != nil && to == pod.UID && apiequality.Semantic.DeepEqual(*written, *st) &&
+	if to == pod.UID && sameFingerprint(written, fp) &&
 		!overwritten(pod, &statusEntry{status: st, writtenRV: writtenRV}) {
 		return nil
 	}
-	rv, err := m.write(ctx, pod, st)
+	rv, err := m.write(ctx, pod, st, fp)
 	if err != nil {
 		return err
 	}
 	m.mu.Lock()
 	if e := m.entries[uid]; e != nil {
-		e.written, e.to = st, pod.UID
+		e.written, e.to = fp, pod.UID
 		if rv != 0 {
 			e.writtenRV = rv
 		}
@@ -216,24 +246,52 @@ func (m *statusManager) writeNow(ctx context.Context, pod *corev1.Pod, st corev1
 	return m.sync(ctx, pod.UID)
 }
 
-// write patches the pod's status to st and returns the resourceVersion
-// the write produced (0 when nothing was written).
-func (m *statusManager) write(ctx context.Context, pod *corev1.Pod, st *corev1.PodStatus) (uint64, error) {
-	if apiequality.Semantic.DeepEqual(pod.Status, *st) {
+// write patches the pod's status to st (of fingerprint fp) and returns
+// the resourceVersion the write produced (0 when nothing was written).
+func (m *statusManager) write(ctx context.Context, pod *corev1.Pod, st *corev1.PodStatus, fp []byte) (uint64, error) {
+	if sameFingerprint(statusFingerprint(&pod.Status), fp) {
 		return 0, nil
 	}
 	patch, err := statusPatch(pod, st)
 	if err != nil {
 		return 0, err
 	}
-	out, err := m.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
+	rv, err := patchPodStatus(ctx, m.client, pod, patch)
 	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 		return 0, nil // gone, or replaced by another pod of that name
 	}
 	if err != nil {
 		return 0, fmt.Errorf("patch status of %s: %w", podKey(pod), err)
 	}
-	return parseRV(out.ResourceVersion), nil
+	return parseRV(rv), nil
+}
+
+// metadataOnly asks the API server to answer with the object's metadata
+// alone (a PartialObjectMetadata), as client-go's metadata client does.
+const metadataOnly = "application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1," +
+	"application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+
+// patchPodStatus applies a strategic merge patch to pods/status and
+// returns the resourceVersion it produced. Of the answer, the kubelet
+// needs only that: it asks for the pod's metadata rather than the whole
+// pod, whose decoding was a visible share of every status write (and
+// encoding it, of the server's).
+func patchPodStatus(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, patch []byte) (string, error) {
+	body, err := client.CoreV1().RESTClient().Patch(types.StrategicMergePatchType).
+		Namespace(pod.Namespace).Resource("pods").Name(pod.Name).SubResource("status").
+		SetHeader("Accept", metadataOnly).Body(patch).DoRaw(ctx)
+	if err != nil {
+		return "", err
+	}
+	obj, _, err := metascheme.Codecs.UniversalDeserializer().Decode(body, nil, nil)
+	if err != nil {
+		return "", fmt.Errorf("decode answer: %w", err)
+	}
+	meta, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return "", fmt.Errorf("answer is a %T, not object metadata", obj)
+	}
+	return meta.ResourceVersion, nil
 }
 
 // overwritten says whether the API pod's conditions disagree with what
@@ -258,38 +316,28 @@ func parseRV(rv string) uint64 {
 	return n
 }
 
-// statusPatch is a strategic merge patch from the pod's status to st, with
-// the pod UID as precondition.
-func statusPatch(pod *corev1.Pod, st *corev1.PodStatus) ([]byte, error) {
-	oldJSON, err := json.Marshal(corev1.Pod{Status: pod.Status})
-	if err != nil {
-		return nil, fmt.Errorf("encode pod status: %w", err)
-	}
-	newJSON, err := json.Marshal(corev1.Pod{ObjectMeta: metav1.ObjectMeta{UID: pod.UID}, Status: *st})
-	if err != nil {
-		return nil, fmt.Errorf("encode pod status: %w", err)
-	}
-	patch, err := strategicpatch.CreateTwoWayMergePatch(oldJSON, newJSON, corev1.Pod{})
-	if err != nil {
-		return nil, fmt.Errorf("pod status patch: %w", err)
-	}
-	return patch, nil
-}
-
 // conditionsDiffer says whether two condition lists disagree on any
 // condition's status (times and messages aside).
 func conditionsDiffer(a, b []corev1.PodCondition) bool {
 	if len(a) != len(b) {
 		return true
 	}
-	want := make(map[corev1.PodConditionType]corev1.ConditionStatus, len(b))
-	for _, c := range b {
-		want[c.Type] = c.Status
-	}
-	for _, c := range a {
-		if s, ok := want[c.Type]; !ok || s != c.Status {
+	// Lists are a handful of conditions: searching beats building a map
+	// on every sync.
+	for i := range a {
+		if s, ok := lastConditionStatus(b, a[i].Type); !ok || s != a[i].Status {
 			return true
 		}
 	}
 	return false
+}
+
+// lastConditionStatus is the status of the last condition of type t.
+func lastConditionStatus(conds []corev1.PodCondition, t corev1.PodConditionType) (corev1.ConditionStatus, bool) {
+	for i := len(conds) - 1; i >= 0; i-- {
+		if conds[i].Type == t {
+			return conds[i].Status, true
+		}
+	}
+	return "", false
 }

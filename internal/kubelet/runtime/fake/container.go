@@ -113,6 +113,7 @@ func (r *Runtime) CreateContainer(_ context.Context, req *runtimeapi.CreateConta
 		c.logPath = s.config.LogDirectory + "/" + req.Config.LogPath
 	}
 	r.containers[c.id] = c
+	r.containersByPod.add(c.config.Labels, c.id, c)
 	return &runtimeapi.CreateContainerResponse{ContainerId: c.id}, nil
 }
 
@@ -147,7 +148,9 @@ func (r *Runtime) StopContainer(_ context.Context, req *runtimeapi.StopContainer
 func (r *Runtime) RemoveContainer(_ context.Context, req *runtimeapi.RemoveContainerRequest) (*runtimeapi.RemoveContainerResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.containers, req.ContainerId)
+	if c := r.containers[req.ContainerId]; c != nil {
+		r.removeContainer(c)
+	}
 	return &runtimeapi.RemoveContainerResponse{}, nil
 }
 
@@ -157,7 +160,7 @@ func (r *Runtime) ListContainers(_ context.Context, req *runtimeapi.ListContaine
 	defer r.mu.Unlock()
 	f, now := req.GetFilter(), r.now()
 	var out []*runtimeapi.Container
-	for _, c := range r.containers {
+	for _, c := range r.containersByPod.candidates(r.containers, f.GetLabelSelector()) {
 		if !c.matches(f) {
 			continue
 		}
@@ -172,6 +175,12 @@ func (r *Runtime) ListContainers(_ context.Context, req *runtimeapi.ListContaine
 		})
 	}
 	return &runtimeapi.ListContainersResponse{Containers: out}, nil
+}
+
+// removeContainer forgets a container. Callers hold mu.
+func (r *Runtime) removeContainer(c *container) {
+	delete(r.containers, c.id)
+	r.containersByPod.remove(c.config.Labels, c.id)
 }
 
 func (c *container) matches(f *runtimeapi.ContainerFilter) bool {

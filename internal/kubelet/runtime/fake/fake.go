@@ -47,8 +47,11 @@ type Runtime struct {
 	nextID     uint64
 	sandboxes  map[string]*sandbox
 	containers map[string]*container
-	images     map[string]*runtimeapi.Image
-	pullErr    func(image string) error // nil: every pull succeeds
+	// sandboxesByPod and containersByPod index sandboxes and containers.
+	sandboxesByPod  podIndex[*sandbox]
+	containersByPod podIndex[*container]
+	images          map[string]*runtimeapi.Image
+	pullErr         func(image string) error // nil: every pull succeeds
 }
 
 // Option configures a Runtime.
@@ -75,12 +78,14 @@ func New(podCIDR string, opts ...Option) (*Runtime, error) {
 		return nil, fmt.Errorf("fake runtime id prefix: %w", err)
 	}
 	r := &Runtime{
-		clock:      clock.RealClock{},
-		prefix:     hex.EncodeToString(b[:]),
-		ips:        pool,
-		sandboxes:  map[string]*sandbox{},
-		containers: map[string]*container{},
-		images:     map[string]*runtimeapi.Image{},
+		clock:           clock.RealClock{},
+		prefix:          hex.EncodeToString(b[:]),
+		ips:             pool,
+		sandboxes:       map[string]*sandbox{},
+		containers:      map[string]*container{},
+		sandboxesByPod:  podIndex[*sandbox]{},
+		containersByPod: podIndex[*container]{},
+		images:          map[string]*runtimeapi.Image{},
 	}
 	for _, o := range opts {
 		o(r)

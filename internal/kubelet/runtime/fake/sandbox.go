@@ -37,6 +37,7 @@ func (r *Runtime) RunPodSandbox(_ context.Context, req *runtimeapi.RunPodSandbox
 		s.ip = ip
 	}
 	r.sandboxes[s.id] = s
+	r.sandboxesByPod.add(s.config.Labels, s.id, s)
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: s.id}, nil
 }
 
@@ -69,15 +70,16 @@ func (r *Runtime) RemovePodSandbox(_ context.Context, req *runtimeapi.RemovePodS
 	if s == nil {
 		return &runtimeapi.RemovePodSandboxResponse{}, nil
 	}
-	for id, c := range r.containers {
+	for _, c := range r.containers {
 		if c.sandboxID == s.id {
-			delete(r.containers, id)
+			r.removeContainer(c)
 		}
 	}
 	if s.state == runtimeapi.PodSandboxState_SANDBOX_READY {
 		r.ips.release(s.ip)
 	}
 	delete(r.sandboxes, s.id)
+	r.sandboxesByPod.remove(s.config.Labels, s.id)
 	return &runtimeapi.RemovePodSandboxResponse{}, nil
 }
 
@@ -112,7 +114,7 @@ func (r *Runtime) ListPodSandbox(_ context.Context, req *runtimeapi.ListPodSandb
 	defer r.mu.Unlock()
 	f := req.GetFilter()
 	var out []*runtimeapi.PodSandbox
-	for _, s := range r.sandboxes {
+	for _, s := range r.sandboxesByPod.candidates(r.sandboxes, f.GetLabelSelector()) {
 		if f.GetId() != "" && f.GetId() != s.id {
 			continue
 		}

@@ -1,0 +1,37 @@
+package fake
+
+// PodUIDLabel is the CRI label with the UID of an object's pod, which the
+// kubelet lists one pod's sandboxes and containers by.
+const PodUIDLabel = "io.kubernetes.pod.uid"
+
+// podIndex groups objects by their PodUIDLabel. The kubelet lists one
+// pod's sandboxes and containers on every sync of that pod; with the
+// index, such a list looks at that pod's objects instead of every object
+// of the node (which made the simulated runtime a visible share of the
+// agent's CPU at scale).
+type podIndex[T any] map[string]map[string]T
+
+func (ix podIndex[T]) add(labels map[string]string, id string, v T) {
+	uid := labels[PodUIDLabel]
+	if ix[uid] == nil {
+		ix[uid] = map[string]T{}
+	}
+	ix[uid][id] = v
+}
+
+func (ix podIndex[T]) remove(labels map[string]string, id string) {
+	uid := labels[PodUIDLabel]
+	delete(ix[uid], id)
+	if len(ix[uid]) == 0 {
+		delete(ix, uid)
+	}
+}
+
+// candidates narrows all (the objects by ID) to those a label selector
+// can match.
+func (ix podIndex[T]) candidates(all map[string]T, selector map[string]string) map[string]T {
+	if uid, ok := selector[PodUIDLabel]; ok {
+		return ix[uid]
+	}
+	return all
+}
