@@ -9,7 +9,6 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/client-go/util/workqueue"
 
 	fw "rudder/internal/scheduler/framework"
 )
@@ -133,7 +132,7 @@ func (a *algorithm) filterNodes(ctx context.Context, state *fw.CycleState, pod *
 	checkCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := a.nextStartNodeIndex % n
-	workqueue.ParallelizeUntil(checkCtx, a.fw.Parallelism(), n, func(i int) {
+	fw.Parallelize(checkCtx, a.fw.Parallelism(), n, func(i int) {
 		ni := all[(start+i)%n]
 		st := a.fw.RunFilterPluginsWithNominatedPods(checkCtx, state, pod, ni)
 		processed.Add(1)

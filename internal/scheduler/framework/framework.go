@@ -6,7 +6,6 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/client-go/util/workqueue"
 )
 
 // PluginFactory builds one plugin; Weight applies to its Score.
@@ -231,7 +230,7 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 		perPlugin[i] = make([]NodeScore, len(nodes))
 	}
 	errs := make([]*Status, len(nodes))
-	workqueue.ParallelizeUntil(ctx, f.opts.Parallelism, len(nodes), func(n int) {
+	Parallelize(ctx, f.opts.Parallelism, len(nodes), func(n int) {
 		for i, p := range active {
 			s, st := p.Score(ctx, state, pod, nodes[n])
 			if !st.IsSuccess() {
