@@ -155,9 +155,10 @@ func scaleFigures(t *scaleTracker, start time.Time, before, after [2]scaleUsage,
 	m, _, _, _ := t.snapshot()
 	secs := func(at time.Time) float64 { return at.Sub(start).Seconds() }
 	res := map[string]float64{
-		"created-s": secs(m.allCreated),
-		"bind-s":    secs(m.allBound),
-		"running-s": secs(m.allRunning),
+		"first-created-s": secs(m.firstCreated),
+		"created-s":       secs(m.allCreated),
+		"bind-s":          secs(m.allBound),
+		"running-s":       secs(m.allRunning),
 		// The scheduler's rate: bound pods over the interval in which it
 		// bound them (the controller's creation ramp is outside it).
 		"sched-pods/s":    float64(t.want-1) / m.allBound.Sub(m.firstBound).Seconds(),
