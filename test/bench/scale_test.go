@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,6 +216,24 @@ func scaleSchedulerFigures(tb testing.TB, ctx context.Context, cs kubernetes.Int
 		return
 	}
 	res["sched-attempt-p99-ms"] = q * 1000
+	res["sched-failed-attempts"] = scaleFailedAttempts(string(raw))
+}
+
+// scaleFailedAttempts sums the scheduler's attempts that did not schedule
+// (unschedulable or error): each puts a pod into backoff for a second or
+// more, which shows as a tail between the last creation and the last bind.
+func scaleFailedAttempts(metrics string) float64 {
+	total := 0.0
+	for _, line := range strings.Split(metrics, "\n") {
+		if !strings.HasPrefix(line, "scheduler_schedule_attempts_total{") || strings.Contains(line, `result="scheduled"`) {
+			continue
+		}
+		fields := strings.Fields(line)
+		if v, err := strconv.ParseFloat(fields[len(fields)-1], 64); err == nil {
+			total += v
+		}
+	}
+	return total
 }
 
 // scaleEventFigures counts the Events written into the namespace: each is
