@@ -18,14 +18,16 @@ import (
 )
 
 // defaultBurstReplicas caps how many pods one sync creates or deletes.
-// Kubernetes caps at 500; every capped sync starts its slow-start batches
-// (1, 2, 4, ...) again after waiting to observe all its creations, and at
-// 3,000 replicas on 100 nodes those restarts paced the whole scale-up:
-// 1,000 brought all pods bound from 3.3 s to 2.7 s. The price, measured
-// at 30,000 replicas on 1,000 nodes, is a larger backlog for the
-// scheduler there (all Running 77 s instead of 70 s, mutating p99 400 ms
-// instead of 224 ms, within the 1 s SLO). docs/benchmarks.md has both.
-const defaultBurstReplicas = 1000
+// Kubernetes caps at 500. Every capped sync waits to observe all its
+// creations and then starts its slow-start batches (1, 2, 4, ...) again;
+// on a server still busy with the previous burst each of those small
+// batches waits ~100 ms in line, and at 3,000 replicas on 100 nodes those
+// restarts paced the whole scale-up and most of its run-to-run spread:
+// all bound in 2.4-3.6 s with 1,000, 2.2-2.7 s with 3,000. The price,
+// measured at 30,000 replicas on 1,000 nodes, is a larger burst of
+// writes there: mutating p99 333-565 ms instead of 296-356 ms (the SLO
+// is 1 s). docs/benchmarks.md has the runs.
+const defaultBurstReplicas = 3000
 
 // defaultStatusBatchDelay is how long an event that can only change the
 // status waits for its sync. A large scale-up sends thousands of such
