@@ -9,7 +9,6 @@ import (
 
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	corev1lister "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
@@ -44,15 +43,13 @@ const defaultStatusBatchDelay = 100 * time.Millisecond
 type Controller struct {
 	client kubernetes.Interface
 	kind   kind
-	pods   corev1lister.PodLister
-	// podIndex carries ctrlutil's controller indexes when podsIndexed.
-	podIndex    cache.Indexer
-	podsIndexed bool
-	synced      []cache.InformerSynced
-	recorder    events.EventRecorder
-	queue       workqueue.TypedRateLimitingInterface[string]
-	expect      *ctrlutil.Expectations
-	burst       int
+	// podIndex carries ctrlutil's controller indexes.
+	podIndex cache.Indexer
+	synced   []cache.InformerSynced
+	recorder events.EventRecorder
+	queue    workqueue.TypedRateLimitingInterface[string]
+	expect   *ctrlutil.Expectations
+	burst    int
 	// statusDelay batches the syncs of status-only events.
 	statusDelay time.Duration
 	now         func() time.Time
@@ -84,7 +81,6 @@ func newController(client kubernetes.Interface, factory informers.SharedInformer
 	c := &Controller{
 		client:   client,
 		kind:     k,
-		pods:     podInf.Lister(),
 		podIndex: podInf.Informer().GetIndexer(),
 		synced:   []cache.InformerSynced{k.informer().HasSynced, podInf.Informer().HasSynced},
 		recorder: recorder,
@@ -100,10 +96,10 @@ func newController(client kubernetes.Interface, factory informers.SharedInformer
 		o(c)
 	}
 	if err := ctrlutil.AddControllerIndexes(podInf.Informer()); err != nil {
-		// Still correct, only slower: syncs read the whole namespace.
+		// Only a stopped informer refuses an index, and the controller is
+		// built before its informers start; its syncs would fail, saying so.
 		slog.Error("pod indexes unavailable", "controller", k.gvk().Kind, "err", err)
 	}
-	c.podsIndexed = ctrlutil.HasControllerIndexes(c.podIndex)
 	_, _ = k.informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueOwner,
 		UpdateFunc: c.ownerUpdated,

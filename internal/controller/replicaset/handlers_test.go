@@ -260,7 +260,7 @@ func TestZeroStatusDelaySyncsAtOnce(t *testing.T) {
 
 // TestRelatedPodsAreTheSiblingsPods: node crowding on scale down counts
 // the pods of every ReplicaSet of the same Deployment, read through the
-// controller index or, without it, from the namespace.
+// controller index.
 func TestRelatedPodsAreTheSiblingsPods(t *testing.T) {
 	c, _, _ := handlerController(t)
 	deployment := ctrlutil.NewControllerRef(&metav1.ObjectMeta{Name: "d", UID: "d-uid"}, appsv1.SchemeGroupVersion.WithKind("Deployment"))
@@ -286,10 +286,6 @@ func TestRelatedPodsAreTheSiblingsPods(t *testing.T) {
 	w, _ := c.kind.view(sets[0])
 	want := []string{"rs-0-pod", "rs-1-pod"}
 	if got := podNames(c.relatedPods(w, nil)); !slices.Equal(got, want) {
-		t.Errorf("indexed: related %v, want %v", got, want)
-	}
-	c.podsIndexed = false
-	if got := podNames(c.relatedPods(w, nil)); !slices.Equal(got, want) {
-		t.Errorf("listed: related %v, want %v", got, want)
+		t.Errorf("related %v, want %v", got, want)
 	}
 }

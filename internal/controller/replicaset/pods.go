@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 
@@ -18,9 +17,6 @@ import (
 // controls and the orphans of its namespace, which it may adopt. Pods
 // controlled by anything else are neither counted nor claimed.
 func (c *Controller) candidatePods(w *workload) (owned, orphans []any, err error) {
-	if !c.podsIndexed {
-		return c.candidatePodsByList(w)
-	}
 	if owned, err = ctrlutil.ControlledBy(c.podIndex, w.meta.GetNamespace(), w.uid()); err != nil {
 		return nil, nil, err
 	}
@@ -28,29 +24,6 @@ func (c *Controller) candidatePods(w *workload) (owned, orphans []any, err error
 		return nil, nil, err
 	}
 	return owned, orphans, nil
-}
-
-// candidatePodsByList is candidatePods for a pod informer that could not
-// take the controller indexes: it reads the whole namespace.
-func (c *Controller) candidatePodsByList(w *workload) (owned, orphans []any, err error) {
-	all, err := c.pods.Pods(w.meta.GetNamespace()).List(labels.Everything())
-	if err != nil {
-		return nil, nil, fmt.Errorf("listing pods of %s: %w", w.key(), err)
-	}
-	owned, orphans = splitByController(all, w.uid())
-	return owned, orphans, nil
-}
-
-func splitByController(pods []*corev1.Pod, uid types.UID) (owned, orphans []any) {
-	for _, p := range pods {
-		switch ref := metav1.GetControllerOfNoCopy(p); {
-		case ref == nil:
-			orphans = append(orphans, p)
-		case ref.UID == uid:
-			owned = append(owned, p)
-		}
-	}
-	return owned, orphans
 }
 
 // relatedPods are the pods counted for "crowded node" ranking: ours plus
@@ -91,18 +64,6 @@ func (c *Controller) siblingUIDs(ns string, ownerUID types.UID) (map[types.UID]b
 // podsControlledBy returns the pods of ns whose controller is in uids.
 func (c *Controller) podsControlledBy(ns string, uids map[types.UID]bool) ([]*corev1.Pod, error) {
 	var out []*corev1.Pod
-	if !c.podsIndexed {
-		all, err := c.pods.Pods(ns).List(labels.Everything())
-		if err != nil {
-			return nil, fmt.Errorf("listing pods of namespace %s: %w", ns, err)
-		}
-		for _, p := range all {
-			if uids[ctrlutil.ControllerUID(p)] {
-				out = append(out, p)
-			}
-		}
-		return out, nil
-	}
 	for uid := range uids {
 		objs, err := ctrlutil.ControlledBy(c.podIndex, ns, uid)
 		if err != nil {

@@ -206,19 +206,3 @@ func podNames(pods []*corev1.Pod) []string {
 	slices.Sort(out)
 	return out
 }
-
-func TestSplitByController(t *testing.T) {
-	all := podsOfEveryKind("ours", time.Now())
-	owned, orphans := splitByController(all, "ours")
-	idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, ctrlutil.ControllerIndexers())
-	for _, p := range all {
-		if err := idx.Add(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wantOwned, _ := ctrlutil.ControlledBy(idx, "default", "ours")
-	wantOrphans, _ := ctrlutil.OrphansIn(idx, "default")
-	if len(owned) != len(wantOwned) || len(orphans) != len(wantOrphans) {
-		t.Errorf("split %d owned, %d orphans; indexes %d, %d", len(owned), len(orphans), len(wantOwned), len(wantOrphans))
-	}
-}
