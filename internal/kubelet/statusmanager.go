@@ -141,7 +141,12 @@ func (m *statusManager) podWithLatestStatus(pod *corev1.Pod) *corev1.Pod {
 	}
 	foreign := conds
 	for _, c := range e.status.Conditions {
-		if kubeletConditions[c.Type] || (c.Type == corev1.DisruptionTarget && !hasCondition(foreign, c.Type)) {
+		keep := kubeletConditions[c.Type]
+		if !keep && c.Type == corev1.DisruptionTarget {
+			_, set := lastConditionStatus(foreign, c.Type)
+			keep = !set // the kubelet's own, unless someone else set it
+		}
+		if keep {
 			conds = append(conds, c)
 		}
 	}
@@ -158,15 +163,6 @@ func foreignConditions(conds []corev1.PodCondition) int {
 		}
 	}
 	return n
-}
-
-func hasCondition(conds []corev1.PodCondition, t corev1.PodConditionType) bool {
-	for i := range conds {
-		if conds[i].Type == t {
-			return true
-		}
-	}
-	return false
 }
 
 // resend queues a write of the latest status (to a new mirror pod).

@@ -1,7 +1,6 @@
 package job
 
 import (
-	"strconv"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -20,8 +19,8 @@ type releasedPods struct {
 }
 
 func (r *releasedPods) record(key string, uid types.UID, rv string) {
-	n, err := strconv.ParseUint(rv, 10, 64)
-	if err != nil {
+	n, ok := parseRV(rv)
+	if !ok {
 		return
 	}
 	r.mu.Lock()
@@ -68,8 +67,8 @@ func (r *releasedPods) shown(key string, pods []*corev1.Pod) bool {
 // reaches says whether resourceVersion rv is at least n; an unreadable one
 // is taken to be, so that it cannot stall a job.
 func reaches(rv string, n uint64) bool {
-	got, err := strconv.ParseUint(rv, 10, 64)
-	return err != nil || got >= n
+	got, ok := parseRV(rv)
+	return !ok || got >= n
 }
 
 func (r *releasedPods) forget(key string) {

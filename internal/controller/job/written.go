@@ -20,9 +20,16 @@ type writtenVersions struct {
 	m  map[string]uint64
 }
 
-func (w *writtenVersions) record(key, rv string) {
+// parseRV reads a resourceVersion as the number this API server makes of
+// it (an etcd revision); false if it is not one.
+func parseRV(rv string) (uint64, bool) {
 	n, err := strconv.ParseUint(rv, 10, 64)
-	if err != nil {
+	return n, err == nil
+}
+
+func (w *writtenVersions) record(key, rv string) {
+	n, ok := parseRV(rv)
+	if !ok {
 		return
 	}
 	w.mu.Lock()
@@ -35,8 +42,8 @@ func (w *writtenVersions) record(key, rv string) {
 
 // newer says whether the last write recorded for key is newer than rv.
 func (w *writtenVersions) newer(key, rv string) bool {
-	n, err := strconv.ParseUint(rv, 10, 64)
-	if err != nil {
+	n, ok := parseRV(rv)
+	if !ok {
 		return false
 	}
 	w.mu.Lock()
