@@ -1,14 +1,16 @@
 package kubelet
 
-// CRI labels and annotations the kubelet puts on sandboxes and containers.
-// They are the kubelet's only memory across restarts: a new kubelet finds
-// its pods' containers by them (the keys are Kubernetes', so crictl users
-// see what they know).
+import "rudder/internal/kubelet/runtime"
+
+// CRI labels (runtime.Label*) and annotations the kubelet puts on
+// sandboxes and containers. They are the kubelet's only memory across
+// restarts: a new kubelet finds its pods' containers by them (the keys are
+// Kubernetes', so crictl users see what they know).
 const (
-	labelPodName       = "io.kubernetes.pod.name"
-	labelPodNamespace  = "io.kubernetes.pod.namespace"
-	labelPodUID        = "io.kubernetes.pod.uid"
-	labelContainerName = "io.kubernetes.container.name"
+	labelPodName       = runtime.LabelPodName
+	labelPodNamespace  = runtime.LabelPodNamespace
+	labelPodUID        = runtime.LabelPodUID
+	labelContainerName = runtime.LabelContainerName
 
 	annotationRestartCount = "io.kubernetes.container.restartCount"
 	annotationHash         = "io.kubernetes.container.hash"

@@ -17,13 +17,6 @@ import (
 	"rudder/internal/kubelet/runtime"
 )
 
-// CRI labels the kubelet puts on its sandboxes and containers (Kubernetes'
-// well-known keys; the kubelet package defines the same).
-const (
-	labelPodUID        = "io.kubernetes.pod.uid"
-	labelContainerName = "io.kubernetes.container.name"
-)
-
 // ContainerCollector removes dead containers (and their log files) and
 // stopped sandboxes per a ContainerPolicy.
 type ContainerCollector struct {
@@ -67,12 +60,12 @@ func (g *ContainerCollector) list(ctx context.Context) ([]Container, []Sandbox, 
 	}
 	var cs []Container
 	for _, c := range lc.Containers {
-		uid := c.Labels[labelPodUID]
+		uid := c.Labels[runtime.LabelPodUID]
 		if uid == "" {
 			continue
 		}
 		cs = append(cs, Container{
-			ID: c.Id, SandboxID: c.PodSandboxId, PodUID: uid, Name: c.Labels[labelContainerName],
+			ID: c.Id, SandboxID: c.PodSandboxId, PodUID: uid, Name: c.Labels[runtime.LabelContainerName],
 			CreatedAt: time.Unix(0, c.CreatedAt),
 			Dead:      c.State == runtimeapi.ContainerState_CONTAINER_EXITED || c.State == runtimeapi.ContainerState_CONTAINER_UNKNOWN,
 		})
@@ -80,7 +73,7 @@ func (g *ContainerCollector) list(ctx context.Context) ([]Container, []Sandbox, 
 	var sbs []Sandbox
 	meta := map[string]*runtimeapi.PodSandboxMetadata{}
 	for _, sb := range ls.Items {
-		uid := sb.Labels[labelPodUID]
+		uid := sb.Labels[runtime.LabelPodUID]
 		if uid == "" {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 
+	"rudder/internal/kubelet/runtime"
 	"rudder/internal/kubelet/runtime/fake"
 )
 
@@ -41,7 +42,7 @@ func (n *node) sandbox(uid string) string {
 	n.t.Helper()
 	resp, err := n.rt.RunPodSandbox(n.ctx, &runtimeapi.RunPodSandboxRequest{Config: &runtimeapi.PodSandboxConfig{
 		Metadata:     &runtimeapi.PodSandboxMetadata{Name: uid, Namespace: "default", Uid: uid},
-		Labels:       map[string]string{labelPodUID: uid},
+		Labels:       map[string]string{runtime.LabelPodUID: uid},
 		LogDirectory: filepath.Join(n.logs, uid),
 	}})
 	if err != nil {
@@ -58,7 +59,7 @@ func (n *node) container(sb, uid, name, image string, dead bool) (id, logPath st
 	logName := name + "-" + n.clock.Now().Format("150405") + ".log"
 	resp, err := n.rt.CreateContainer(n.ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: sb, Config: &runtimeapi.ContainerConfig{
 		Metadata: &runtimeapi.ContainerMetadata{Name: name}, Image: &runtimeapi.ImageSpec{Image: image},
-		Labels: map[string]string{labelPodUID: uid, labelContainerName: name}, LogPath: logName,
+		Labels: map[string]string{runtime.LabelPodUID: uid, runtime.LabelContainerName: name}, LogPath: logName,
 	}})
 	if err != nil {
 		n.t.Fatal(err)

@@ -8,15 +8,17 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"rudder/internal/kubelet/runtime"
 )
 
-// CRI labels the kubelet puts on what it creates (Kubernetes' own keys):
-// they are how this server finds a pod's containers without asking the
-// kubelet's in-memory state.
+// The CRI labels the kubelet puts on what it creates (runtime.Label*) are
+// how this server finds a pod's containers without asking the kubelet's
+// in-memory state.
 const (
-	labelPodName       = "io.kubernetes.pod.name"
-	labelPodNamespace  = "io.kubernetes.pod.namespace"
-	labelContainerName = "io.kubernetes.container.name"
+	labelPodName       = runtime.LabelPodName
+	labelPodNamespace  = runtime.LabelPodNamespace
+	labelContainerName = runtime.LabelContainerName
 )
 
 // instances returns the runtime's instances of one container of a pod,

@@ -1,18 +1,16 @@
 package fake
 
-// PodUIDLabel is the CRI label with the UID of an object's pod, which the
-// kubelet lists one pod's sandboxes and containers by.
-const PodUIDLabel = "io.kubernetes.pod.uid"
+import "rudder/internal/kubelet/runtime"
 
-// podIndex groups objects by their PodUIDLabel. The kubelet lists one
-// pod's sandboxes and containers on every sync of that pod; with the
-// index, such a list looks at that pod's objects instead of every object
+// podIndex groups objects by their runtime.LabelPodUID. The kubelet
+// lists one pod's sandboxes and containers by it on every sync of that
+// pod; with the index, such a list looks at that pod's objects instead of every object
 // of the node (which made the simulated runtime a visible share of the
 // agent's CPU at scale).
 type podIndex[T any] map[string]map[string]T
 
 func (ix podIndex[T]) add(labels map[string]string, id string, v T) {
-	uid := labels[PodUIDLabel]
+	uid := labels[runtime.LabelPodUID]
 	if ix[uid] == nil {
 		ix[uid] = map[string]T{}
 	}
@@ -20,7 +18,7 @@ func (ix podIndex[T]) add(labels map[string]string, id string, v T) {
 }
 
 func (ix podIndex[T]) remove(labels map[string]string, id string) {
-	uid := labels[PodUIDLabel]
+	uid := labels[runtime.LabelPodUID]
 	delete(ix[uid], id)
 	if len(ix[uid]) == 0 {
 		delete(ix, uid)
@@ -30,7 +28,7 @@ func (ix podIndex[T]) remove(labels map[string]string, id string) {
 // candidates narrows all (the objects by ID) to those a label selector
 // can match.
 func (ix podIndex[T]) candidates(all map[string]T, selector map[string]string) map[string]T {
-	if uid, ok := selector[PodUIDLabel]; ok {
+	if uid, ok := selector[runtime.LabelPodUID]; ok {
 		return ix[uid]
 	}
 	return all

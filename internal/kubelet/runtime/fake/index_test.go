@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"rudder/internal/kubelet/runtime"
 	"slices"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 func podObjects(t *testing.T, r *Runtime, uid string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	labels := map[string]string{PodUIDLabel: uid, "app": "web"}
+	labels := map[string]string{runtime.LabelPodUID: uid, "app": "web"}
 	sb, err := r.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: &runtimeapi.PodSandboxConfig{
 		Metadata: &runtimeapi.PodSandboxMetadata{Name: uid, Namespace: "ns", Uid: uid}, Labels: labels,
 	}})
@@ -69,10 +70,10 @@ func TestListByPodUID(t *testing.T) {
 			t.Errorf("%s, selector %v: sandboxes %v containers %v, want %v %v", step, selector, sbs, cs, wantSandboxes, wantContainers)
 		}
 	}
-	podA, podB := map[string]string{PodUIDLabel: "a"}, map[string]string{PodUIDLabel: "b"}
+	podA, podB := map[string]string{runtime.LabelPodUID: "a"}, map[string]string{runtime.LabelPodUID: "b"}
 	check("created", podA, []string{sbA}, []string{cA})
-	check("created", map[string]string{PodUIDLabel: "a", "app": "db"}, nil, nil)
-	check("created", map[string]string{PodUIDLabel: "c"}, nil, nil)
+	check("created", map[string]string{runtime.LabelPodUID: "a", "app": "db"}, nil, nil)
+	check("created", map[string]string{runtime.LabelPodUID: "c"}, nil, nil)
 	check("created", map[string]string{"app": "web"}, []string{sbA, sbB}, []string{cA, cB})
 	check("created", nil, []string{sbA, sbB}, []string{cA, cB})
 
